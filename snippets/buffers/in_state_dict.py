@@ -1,0 +1,15 @@
+import torch
+import torch.nn as nn
+
+
+class Counter(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(2, 2)
+        # 기본값 persistent=True 로 버퍼 등록
+        self.register_buffer("steps", torch.zeros(1))
+
+
+m = Counter()
+print("state_dict keys:", list(m.state_dict()))
+print("steps in state_dict:", "steps" in m.state_dict())

@@ -1,0 +1,19 @@
+# verify: device=cuda
+import torch
+import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(2, 2)
+        self.register_buffer("buf", torch.zeros(2))
+        self.plain = torch.zeros(2)  # 등록되지 않은 일반 텐서 속성
+
+
+def devices(m):
+    return {"weight": m.lin.weight.device.type, "buf": m.buf.device.type, "plain": m.plain.device.type}
+
+
+print(".cuda():", devices(M().cuda()))
+print('.to("cuda"):', devices(M().to("cuda")))
