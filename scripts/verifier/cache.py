@@ -1,0 +1,123 @@
+"""Remember passing results, keyed on everything that can change them.
+
+A fingerprint is a dict of named parts rather than one opaque hash, so that a re-run can
+say *why* it happened ("torch 2.13.0 → 2.14.1", "snippet changed"). Computing it must
+not import torch: an unchanged run executes nothing and finishes in a fraction of the
+time ``import torch`` takes.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+
+Fingerprint = dict[str, object]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_digest(path: Path) -> str | None:
+    try:
+        return sha256(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def installed_torch() -> str | None:
+    """The installed torch version from its metadata: the same string as ``torch.__version__``."""
+    try:
+        return metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def verifier_digest() -> str:
+    """Digest of the verifier's own source: any change to it invalidates every cached result."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def environment_parts() -> Fingerprint:
+    """The parts shared by every snippet of this run.
+
+    ``gpu-device-nodes`` stands in for "is a GPU visible" without importing torch, so a
+    skipped CUDA snippet is re-examined when the same checkout moves to a GPU machine.
+    """
+    return {
+        "torch": installed_torch(),
+        "python": platform.python_version(),
+        "verifier": f"{__version__}+{verifier_digest()}",
+        "gpu-device-nodes": bool(glob.glob("/dev/nvidia[0-9]*")),
+    }
+
+
+def fingerprint(snippet_source: bytes, expectation: Path, root: Path, imports: list[str], env: Fingerprint) -> Fingerprint:
+    return {
+        **env,
+        "snippet": sha256(snippet_source),
+        "expectation": f"{expectation.relative_to(root).as_posix()}:{file_digest(expectation)}",
+        "imports": {rel: file_digest(root / rel) for rel in imports},
+    }
+
+
+def why_changed(old: Fingerprint | None, new: Fingerprint) -> str:
+    """A short human reason for re-running, from the first differing part."""
+    if old is None:
+        return "not verified before"
+    labels = {
+        "snippet": "snippet changed",
+        "expectation": "expected output changed",
+        "gpu-device-nodes": "GPU visibility changed",
+    }
+    for part, label in labels.items():
+        if old.get(part) != new.get(part):
+            return label
+    for part in ("torch", "python"):
+        if old.get(part) != new.get(part):
+            return f"{part} {old.get(part)} → {new.get(part)}"
+    if old.get("verifier") != new.get("verifier"):
+        return "verifier changed"
+    changed = [rel for rel, digest in dict(new.get("imports", {})).items()  # type: ignore[call-overload]
+               if dict(old.get("imports", {})).get(rel) != digest]  # type: ignore[call-overload]
+    if changed:
+        return f"{changed[0]} changed"
+    return "unchanged"
+
+
+class Cache:
+    """A JSON file of ``{snippet: {"fingerprint": ..., "entry": ...}}``, written atomically."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.data: dict[str, dict] = json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            self.data = {}
+
+    def get(self, key: str) -> dict | None:
+        return self.data.get(key)
+
+    def put(self, key: str, fp: Fingerprint, entry: dict) -> None:
+        self.data[key] = {"fingerprint": fp, "entry": entry}
+
+    def save(self) -> None:
+        write_json_atomically(self.path, self.data)
+
+
+def write_json_atomically(path: Path, data: object) -> None:
+    """Readers (the site hook, a concurrent run) never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

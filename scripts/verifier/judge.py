@@ -1,0 +1,60 @@
+"""Decide a status for each run, and render the differences a reviewer needs to see."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from .runner import Outcome
+
+#: Statuses that count as failures in the summary line (everything but passed and skipped).
+FAILING = ("failed", "error", "timeout", "crashed", "memory", "flood", "nondeterministic")
+
+#: Endings after which the output is what the snippet meant to print, so ``--update`` may record it.
+RECORDABLE_ENDINGS = ("finished", "raised", "exited")
+
+
+@dataclass
+class Verdict:
+    status: str
+    message: str = ""
+    diff: str = ""
+
+
+def judge(outcome: Outcome, actual: str, expected: str, expected_name: str, snippet_name: str) -> Verdict:
+    """Compare one normalized run with its expectation; abnormal endings fail whatever they printed."""
+    settings = outcome.job.settings
+    if outcome.ending == "timeout":
+        return Verdict("timeout", f"{outcome.detail} (raise the limit with '# verify: timeout=N')")
+    if outcome.ending == "flood":
+        return Verdict("flood", f"{outcome.detail} (raise the cap with '# verify: output=KiB')")
+    if outcome.ending == "crashed":
+        return Verdict("crashed", outcome.detail)
+    if outcome.memory_error:
+        return Verdict("memory", f"ran out of memory under its cap of {settings.memory} MiB (raise it with '# verify: memory=MiB')")
+    if actual == expected:
+        return Verdict("passed")
+    return Verdict("failed", f"output differs from {expected_name}", unified_diff(expected, actual, expected_name, f"{snippet_name} (actual output)"))
+
+
+def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
+    """A ``diff -u`` of two outputs, with the line of the first difference and git's EOF marker.
+
+    The first line is ``<old_name>:<line>: first difference`` so editors and CI logs can
+    jump to it; whitespace-only differences get a note, since tabs and trailing spaces
+    look identical in a terminal.
+    """
+    old_lines, new_lines = _lines(old), _lines(new)
+    first = next((i for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b), min(len(old_lines), len(new_lines)))
+    body = "".join(difflib.unified_diff(old_lines, new_lines, old_name, new_name))
+    header = f"{old_name}:{first + 1}: first difference\n"
+    if old.split() == new.split():
+        header += "note: the outputs differ only in whitespace (tabs, trailing spaces or blank lines)\n"
+    return header + body
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines

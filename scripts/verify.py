@@ -1,0 +1,20 @@
+#!/usr/bin/env python3
+"""Verify every snippet against the installed torch; the exit status gates publishing.
+
+Usage: ``python scripts/verify.py [paths...] [-k PATTERN] [--update] [--twice]``.
+See ``python scripts/verify.py --help`` and the README.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+# The hash seed can only be fixed when an interpreter starts, and forked children inherit
+# it; so the runner re-executes itself once with a fixed seed before doing anything else.
+if os.environ.get("PYTHONHASHSEED") != "0":
+    os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
+
+from verifier.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(Path(__file__).resolve().parent.parent))
