@@ -185,18 +185,21 @@ def _evaluate(root: Path, plan: Planned, provenance: dict, devices: list[str] | 
     entry["expected_path"] = plan.read_path.relative_to(root).as_posix()
     try:
         expected: str | None = read_expectation(root, plan.read_path)
+        problem = None
     except SnippetError as exc:
-        if not update:
-            return entry | {"status": "error", "message": str(exc)}
-        expected = None
+        expected, problem = None, exc
     if not plan.outcomes:
+        # Skipped: the page shows the last output recorded on that device, if there is one.
         need = snippet.settings.device
         return entry | {
             "status": "skipped",
             "message": f"needs device '{need}', which this machine does not have (available: {', '.join(devices or [])})",
             "output": expected or "",
-            "expected_sha256": sha256((expected or "").encode()),
+            "recorded": expected is not None,
+            "expected_sha256": sha256(expected.encode()) if expected is not None else None,
         }
+    if problem is not None and not update:
+        return entry | {"status": "error", "message": str(problem)}
     results = [(o, *Normalizer(root, o.workdir)(o.output)) for o in plan.outcomes]
     first, actual, applied = results[0]
     entry |= {
