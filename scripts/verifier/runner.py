@@ -73,15 +73,18 @@ def prepare_parent(preload: list[str]) -> None:
 
     ``preload`` names heavy modules that snippets would otherwise each import in their
     child (``torch._dynamo`` costs ~1.9 s and is imported by the first optimizer): one
-    import here serves every child.
+    import here serves every child. A module this torch lacks (torch 1.13 has no
+    ``torch._dynamo``) is simply not preloaded.
     """
     import importlib
+    import importlib.util
 
     import torch
 
     torch.set_num_threads(1)
     for name in preload:
-        importlib.import_module(name)
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
 
 
 def available_devices() -> list[str]:
