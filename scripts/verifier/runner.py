@@ -284,6 +284,9 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path) -> No
     if "torch" in sys.modules:
         sys.modules["torch"].manual_seed(SEED)
 
+    # Inherited atexit handlers are torch's own cleanup (~30 ms per child, printing
+    # nothing); only handlers the snippet registers run, as a terminal would show them.
+    atexit._clear()
     before = set(sys.modules)
     main = types.ModuleType("__main__")
     main.__file__ = str(job.path)

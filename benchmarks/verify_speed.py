@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""How fast is verification, as ratios to ``import torch`` on this machine?
+
+Prints, measured in one run:
+
+* ``import torch``: a fresh ``python -c "import torch"`` (median of 3), the unit;
+* cold verify: ``scripts/verify.py`` over every snippet with an empty cache;
+* cached verify: the same command again, nothing changed;
+* fresh interpreter per snippet: ``python <snippet>`` for every snippet, as a naive
+  runner would, with as many at once as the verifier uses (the CPU count).
+
+Targets (issue #2): cold ≤ 2.0×, cached ≤ 0.2×. The run works in a temporary copy of
+the project so the real cache is left alone. Timings are wall-clock, so run it on an
+otherwise idle machine: ``python benchmarks/verify_speed.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"cold verify": 2.0, "cached verify": 0.2}
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   stdin=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="verify-bench-") as tmp:
+        project = Path(tmp)
+        for name in ("scripts", "snippets"):
+            shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(ROOT / "requirements.txt", project)
+        verify = [sys.executable, "scripts/verify.py"]
+        snippets = sorted(p for p in (project / "snippets").rglob("*.py")
+                          if not any(part.startswith(("_", ".")) for part in p.relative_to(project / "snippets").parts))
+
+        unit = statistics.median(timed([sys.executable, "-c", "import torch"], project) for _ in range(3))
+        results = {
+            "cold verify": timed(verify, project),
+            "cached verify": timed(verify, project),
+        }
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(lambda p: timed([sys.executable, str(p)], p.parent), snippets))
+        results["fresh interpreter per snippet"] = time.perf_counter() - start
+
+    print(f"{len(snippets)} snippets, {os.cpu_count()} CPUs, {sys.executable}")
+    print(f"{'import torch':32} {unit:7.2f} s   1.00×")
+    failed = False
+    for name, seconds in results.items():
+        ratio = seconds / unit
+        target = TARGETS.get(name)
+        verdict = "" if target is None else (f"  target ≤ {target}× {'met' if ratio <= target else 'MISSED'}")
+        failed |= target is not None and ratio > target
+        print(f"{name:32} {seconds:7.2f} s {ratio:6.2f}×{verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
