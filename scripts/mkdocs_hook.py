@@ -23,6 +23,7 @@ from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler, get_relative_url
 
@@ -52,6 +53,7 @@ class _Build:
 _build = _Build()
 
 
+@event_priority(100)  # before mkdocstrings' on_config: its handler reads `paths` when it starts
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _copy_api_sources()
     _build.config = config
