@@ -32,6 +32,10 @@ import pages  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / ".verify" / "report.json"
+#: What ``scripts/drift.py`` recorded under other torch versions and devices (committed;
+#: read as plain JSON, so a build never needs those installs).
+DRIFT_RESULTS = ROOT / "drift" / "results.json"
+DRIFT_DEVICES = ROOT / "drift" / "devices.json"
 #: The torch source files the API reference renders, copied so griffe reads only these.
 API_SOURCES = ("nn/modules/module.py", "nn/parameter.py")
 API_DIR = ROOT / ".cache" / "api-sources"
@@ -48,6 +52,8 @@ class _Build:
     warnings: CountHandler | None = None
     report: dict[str, dict] = {}
     included: set[str] = set()
+    drift: dict | None = None
+    devices: dict | None = None
 
 
 _build = _Build()
@@ -80,6 +86,8 @@ def on_pre_build(config: MkDocsConfig) -> None:
     for line in result.stdout.splitlines():
         log.info(line)
     _build.report = {entry["path"]: entry for entry in json.loads(REPORT.read_text(encoding="utf-8"))["snippets"]}
+    _build.drift = _read_json(DRIFT_RESULTS)
+    _build.devices = _read_json(DRIFT_DEVICES)
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: object) -> str:
@@ -95,7 +103,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: objec
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, **_: object) -> str:
     rules = get_relative_url("verification/", page.url) + "#정규화"
-    return pages.render_outputs(html, _build.report, rules)
+    drift = get_relative_url("drift/", page.url)
+    return pages.render_outputs(html, _build.report, rules, _build.drift, drift, _build.devices)
 
 
 def on_post_build(config: MkDocsConfig) -> None:
@@ -151,6 +160,16 @@ def _copy_api_sources() -> None:
         for package in target.relative_to(API_DIR).parents:
             if package != Path("."):
                 (API_DIR / package / "__init__.py").touch()
+
+
+def _read_json(path: Path) -> dict | None:
+    """A committed drift file, or None where it does not exist (pages then say nothing about drift)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise PluginError(f"{path.relative_to(ROOT)} is unreadable ({exc}); regenerate it with scripts/drift.py") from exc
 
 
 def _front_matter_lines(source: Path, markdown: str) -> int:

@@ -42,6 +42,19 @@ NORMALIZATION_NOTES = {
 }
 
 
+#: Korean names of ``scripts/drift.py``'s statuses, shared by the drift page and each output.
+DRIFT_LABELS = {
+    "same": "같음",
+    "changed": "다름",
+    "raises": "예외",
+    "skipped": "건너뜀",
+    "recorded": "처음 기록",
+    "error": "오류",
+}
+#: Devices a build machine may lack: a snippet needing one is skipped there, never passed.
+ACCELERATORS = ("cuda", "mps")
+
+
 @dataclass(frozen=True)
 class Problem:
     line: int
@@ -142,30 +155,114 @@ def _quotation_info(info: str, label: str) -> str:
     return f'{info} title="{heading}"'
 
 
-def render_outputs(page_html: str, report: dict[str, dict], rules_href: str) -> str:
+def render_outputs(page_html: str, report: dict[str, dict], rules_href: str, drift: dict | None = None,
+                   drift_href: str = "", devices: dict | None = None) -> str:
     """Replace each output slot with the snippet's verified output, escaped, and its provenance.
 
-    ``rules_href`` links the normalization note to the page documenting the rules,
-    relative to the current page so the site works under any base path.
+    ``rules_href`` links the normalization note to the page documenting the rules, and
+    ``drift_href`` the drift page, both relative to the current page so the site works
+    under any base path. ``drift`` and ``devices`` are ``drift/results.json`` and
+    ``drift/devices.json`` as committed (None where absent): what other torch versions
+    and devices said about each claim, recorded by ``scripts/drift.py``.
     """
-    return _PLACEHOLDER_RE.sub(lambda m: render_output(report[html.unescape(m[1])], rules_href), page_html)
+    return _PLACEHOLDER_RE.sub(
+        lambda m: render_output(report[html.unescape(m[1])], rules_href, drift, drift_href, devices), page_html)
 
 
-def render_output(entry: dict, rules_href: str) -> str:
-    """One output block: the text exactly as verified (escaped), then what verified it."""
-    output = html.escape(entry.get("output", ""), quote=False)
+def render_output(entry: dict, rules_href: str, drift: dict | None = None, drift_href: str = "",
+                  devices: dict | None = None) -> str:
+    """One output block: the text exactly as verified (escaped), then what verified it, where and when."""
+    lines: list[str] = []
+    output: str | None = entry.get("output", "")
     if entry["status"] == "skipped":
-        title = "기록된 출력 (이 빌드에서는 실행되지 않음)"
-        stamp = f'<p class="verified-output__skip">⚠ 건너뜀: {html.escape(entry["message"])}</p>'
+        device = entry.get("settings", {}).get("device", "?")
+        record = _device_record(entry, devices)
+        title = f"{device}에서 기록된 출력 (이 빌드에서는 실행되지 않음)"
+        lines.append(f'<p class="verified-output__skip">⚠ 건너뜀: 이 빌드 기계에는 {html.escape(device)} 장치가 없어 '
+                     f'실행하지 않았습니다 (<code>{html.escape(entry["message"])}</code>).</p>')
+        if not entry.get("recorded") and record is not None:
+            output = record["output"]  # recorded on a torch other than the pinned one: no .out
+        if entry.get("recorded") or record is not None:
+            where = (f'{record["device_name"]} · torch {record["torch"]} · Python {record["python"]} · '
+                     f'{record["date"][:10]} 기록' if record is not None else
+                     "이 출력을 어디서 기록했는지(장치, torch 버전, 날짜)는 남아 있지 않습니다")
+            lines.append(f'<p class="verified-output__provenance">기록: {html.escape(where)}</p>')
+        else:
+            output = None
+            lines.append(f'<p class="verified-output__skip">아직 {html.escape(device)}에서 실행해 기록한 출력이 없습니다. '
+                         f"{html.escape(_no_device_note(device, drift))}</p>")
     else:
         title = "출력 (검증됨)"
-        stamp = f'<p class="verified-output__provenance">✔ {html.escape(provenance_line(entry["verified"]))}</p>'
+        lines.append(f'<p class="verified-output__provenance">✔ {html.escape(provenance_line(entry["verified"]))}</p>')
+    lines.append(drift_line(entry, drift, drift_href))
     notes = [NORMALIZATION_NOTES[name] for name in entry.get("normalizations", []) if name in NORMALIZATION_NOTES]
-    note = (f'<p class="verified-output__normalized">정규화: {"; ".join(notes)}. '
-            f'<a href="{html.escape(rules_href, quote=True)}">규칙 보기</a></p>') if notes else ""
+    if notes:
+        lines.append(f'<p class="verified-output__normalized">정규화: {"; ".join(notes)}. '
+                     f'<a href="{html.escape(rules_href, quote=True)}">규칙 보기</a></p>')
+    block = ("" if output is None else
+             f'<div class="highlight"><span class="filename">{title}</span>'
+             f"<pre><code>{html.escape(output, quote=False)}</code></pre></div>")
     return (f'<div class="verified-output" data-snippet="{html.escape(entry["path"], quote=True)}" data-status="{entry["status"]}">'
-            f'<div class="highlight"><span class="filename">{title}</span>'
-            f"<pre><code>{output}</code></pre></div>{stamp}{note}</div>")
+            f'{block}{"".join(lines)}</div>')
+
+
+def drift_anchor(path: str) -> str:
+    """``snippets/buffers/buffer_assign.py`` → ``buffers-buffer_assign``: its section on the drift page."""
+    return path.removeprefix(SNIPPETS_DIR).removesuffix(".py").replace("/", "-")
+
+
+def drift_line(entry: dict, drift: dict | None, drift_href: str) -> str:
+    """``다른 torch: 1.13.1 다름 · 2.14.1 같음 (2026-11-27 drift)``, linked to the drift page.
+
+    The torch that verified this build is left out (its result is the line above); a
+    snippet the last drift run did not know says so rather than saying nothing.
+    """
+    if drift is None:
+        return ""
+    info = drift.get("snippets", {}).get(entry["path"])
+    if info is None:
+        return ('<p class="verified-output__drift">다른 torch 버전: 아직 확인하지 않았습니다 '
+                "(마지막 drift 실행 뒤에 추가된 스니펫).</p>")
+    built = release(entry["verified"]["torch"]) if entry["status"] != "skipped" and "verified" in entry else None
+    parts = [f"{release(key)} {DRIFT_LABELS.get(result['status'], result['status'])}"
+             for key, result in info["results"].items() if release(key) != built]
+    if not parts:
+        return ""
+    stale = (" · 그 뒤 기대 출력이 바뀌어 다시 확인해야 합니다"
+             if info.get("expected_sha256") and entry.get("expected_sha256") and info["expected_sha256"] != entry["expected_sha256"]
+             else "")
+    href = f"{drift_href}#{drift_anchor(entry['path'])}"
+    label = ("다른 torch: " if built else "torch별: ") + " · ".join(parts)
+    return (f'<p class="verified-output__drift">{html.escape(label)} '
+            f'(<a href="{html.escape(href, quote=True)}">{html.escape(drift["date"][:10])} drift</a>{stale})</p>')
+
+
+def release(version: str) -> str:
+    """``'2.13.0+cpu'`` → ``'2.13.0'``."""
+    return version.split("+", 1)[0]
+
+
+def _device_record(entry: dict, devices: dict | None) -> dict | None:
+    """The ``drift/devices.json`` record behind a skipped snippet's output.
+
+    With a ``.out`` on disk, only the record of exactly that output counts; without one,
+    the newest record (from whichever torch had the device) is the last output seen.
+    """
+    records = (devices or {}).get("recordings", {}).get(entry["path"], [])
+    if entry.get("recorded"):
+        return next((r for r in records if r.get("output_sha256") == entry.get("expected_sha256")), None)
+    return records[0] if records else None
+
+
+def _no_device_note(device: str, drift: dict | None) -> str:
+    """Say plainly where this device was missing: the build machine, and every drift environment."""
+    if drift is None or not drift.get("environments"):
+        return "GPU가 있는 기계에서 실행한 적이 없습니다."
+    lacking = [release(env["torch"]) for env in drift["environments"] if device not in env.get("devices", [])]
+    if len(lacking) == len(drift["environments"]):
+        return (f"drift를 실행한 torch 환경({', '.join(lacking)}, {drift['date'][:10]})에도 "
+                f"{device} 장치(GPU)가 없었습니다.")
+    return f"drift 환경 중 {device} 장치가 없던 것: {', '.join(lacking) or '없음'}."
 
 
 def provenance_line(verified: dict) -> str:

@@ -1,3 +1,4 @@
+# verify: device=meta
 import torch
 import torch.nn as nn
 
