@@ -466,6 +466,10 @@ def main(argv: list[str] | None = None) -> int:
     missing = [p for p in pythons if shutil.which(p) is None and not Path(p).exists()]
     if missing:
         parser.error(f"no such interpreter: {', '.join(missing)}")
+    shown = " ".join(f"--python {_shown_python(p, root)}" for p in pythons)
+    # Runs happen in a throwaway copy: a relative interpreter path must not follow the cwd.
+    # `absolute`, not `resolve`: a venv's python is a symlink that must stay a venv's.
+    pythons = [str(Path(p).absolute()) if os.sep in p else p for p in pythons]
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     started = time.monotonic()
     runs: list[Run] = []
@@ -478,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run)
         duration = time.monotonic() - started
         pinned = _pinned(root / "requirements.txt")
-        command = "python scripts/drift.py " + " ".join(f"--python {_shown_python(p)}" for p in pythons)
+        command = f"python scripts/drift.py {shown}"
         results = build_results(runs, pristine, claim_titles(root / "docs"), pinned, started_at, duration, command)
 
     devices_path = root / DEVICES
@@ -502,8 +506,12 @@ def _pinned(requirements: Path) -> str | None:
     return None
 
 
-def _shown_python(python: str) -> str:
-    """The interpreter as given, with the home folder abbreviated (it is printed on the site)."""
+def _shown_python(python: str, root: Path) -> str:
+    """The interpreter as a reader can type it: relative to the repository when inside it,
+    with the home folder abbreviated otherwise (it is printed on the site)."""
+    path = Path(python).absolute()
+    if os.sep in python and path.is_relative_to(root):
+        return path.relative_to(root).as_posix()
     home = os.path.expanduser("~")
     return "~" + python[len(home):] if home != "/" and python.startswith(home + "/") else python
 

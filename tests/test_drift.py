@@ -226,9 +226,7 @@ def test_each_verified_output_says_what_other_torch_versions_said() -> None:
 # --- per-version expectations (needs a second torch) -------------------------------------
 
 #: A Python with a torch other than the pinned one: $OTHER_TORCH_PYTHON, else the README's venv.
-OTHER = os.environ.get("OTHER_TORCH_PYTHON") or next(
-    (str(p) for p in (Path.home() / "venvs/torch-2.14.1/bin/python", Path("/work/venvs/torch-2.14.1/bin/python"))
-     if p.exists()), "~/venvs/torch-2.14.1/bin/python")
+OTHER = os.environ.get("OTHER_TORCH_PYTHON") or str(ROOT / ".venvs" / "torch-2.14.1" / "bin" / "python")
 
 
 def other_torch() -> str:
