@@ -1,0 +1,394 @@
+"""The built site, read in a real browser: Debian's ``chromium`` driven by Playwright.
+
+Playwright never downloads a browser here: it drives the system ``chromium`` (apt) through
+``executable_path``. The site is built once per module with ``mkdocs build --strict`` (which
+runs the verifier, cached after the first time), served on 127.0.0.1 from a thread, and
+every request the browser makes is routed: anything for another host is aborted and
+recorded, so a page that would fetch a CDN font or script fails its test here rather than
+leaking a reader's visit in production.
+
+Screenshots land in ``artifacts/screenshots/`` (CI uploads ``artifacts/``).
+
+Without ``/usr/bin/chromium`` the suite is skipped locally but **fails** when ``CI`` is set:
+a browser suite that silently skips in CI proves nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import subprocess
+import sys
+import threading
+from importlib.metadata import version
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # the browser-less install: skipped locally, a failure in CI (see below)
+    sync_playwright = None
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+POST = "blog/2022/12/29/register-buffer-register-parameter/"
+POST_SOURCE = ROOT / "docs" / "blog" / "posts" / "register-buffer-parameter.md"
+POST_TITLE = "[ Pytorch ] register_buffer, register_parameter란?"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+ALLOWED_HOST = "127.0.0.1"
+
+pytestmark = pytest.mark.browser
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append(f"{CHROMIUM} (apt-get install -y chromium fonts-nanum)")
+    if sync_playwright is None:
+        missing.append("the playwright package (pip install -r requirements-test.txt)")
+    if missing:
+        message = "browser tests need " + " and ".join(missing)
+        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+            pytest.fail(f"{message}; in CI a skipped browser suite would prove nothing", pytrace=False)
+        pytest.skip(message)
+    return str(CHROMIUM)
+
+
+@pytest.fixture(scope="module")
+def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site exactly as CI builds it (strict, verifier first), in a private folder."""
+    out = tmp_path_factory.mktemp("browser") / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
+        cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}{result.stderr}"
+    assert (out / POST / "index.html").is_file()
+    return out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path):
+    server = http.server.ThreadingHTTPServer((ALLOWED_HOST, 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{ALLOWED_HOST}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def playwright_instance(chromium_path: str):
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_instance, chromium_path: str):
+    browser = playwright_instance.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+class Reader:
+    """One browser context plus what it saw: console errors and requests for other hosts."""
+
+    def __init__(self, browser, base_url: str, **context_options: object) -> None:
+        self.base_url = base_url
+        self.console_errors: list[str] = []
+        self.external: list[str] = []
+        self.requests: list[str] = []
+        self.context = browser.new_context(**{"viewport": DESKTOP, "color_scheme": "light", **context_options})
+        self.context.set_default_timeout(10_000)  # fail in seconds, not Playwright's 30 s per step
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(f"{msg.text} ({msg.location.get('url')})"))
+        self.page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        self.requests.append(url)
+        if urlsplit(url).hostname != ALLOWED_HOST:
+            self.external.append(url)
+            route.abort("blockedbyclient")
+        else:
+            route.continue_()
+
+    def open(self, path: str = "") -> None:
+        self.page.goto(self.base_url + path, wait_until="load")
+
+    def assert_clean(self) -> None:
+        assert self.external == [], f"requests left {ALLOWED_HOST}: {self.external}"
+        assert self.console_errors == [], f"console errors: {self.console_errors}"
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def reader(browser, base_url: str):
+    """A fresh reader (own storage) at desktop width; every test also checks it stayed clean."""
+    r = Reader(browser, base_url)
+    yield r
+    try:
+        r.assert_clean()
+    finally:
+        r.close()
+
+
+# --------------------------------------------------------------------------- the post
+
+
+def test_post_renders_title_date_author_and_every_verified_output(reader: Reader) -> None:
+    reader.open(POST)
+    page = reader.page
+    assert page.title().startswith(POST_TITLE)
+    h1 = page.locator("article h1").first
+    assert h1.is_visible() and _heading(h1) == POST_TITLE
+    date = page.locator("time[datetime^='2022-12-29']").first
+    assert date.is_visible() and date.inner_text().strip() == "2022년 12월 29일"
+    author = page.locator(".md-post__authors .md-profile__description strong")
+    assert author.is_visible() and author.inner_text().strip() == "kalelpark"
+
+    # One output block per snippet include in the post's source, each visible and showing
+    # exactly the recorded expectation (or, skipped, the skip notice).
+    includes = re.findall(r'--8<-- "(snippets/[^"]+\.py)"', POST_SOURCE.read_text(encoding="utf-8"))
+    blocks = page.locator("div.verified-output")
+    assert blocks.count() == len(includes) > 0
+    torch_minor = ".".join(version("torch").split("+")[0].split(".")[:2])
+    for i, snippet in enumerate(includes):
+        block = blocks.nth(i)
+        block.scroll_into_view_if_needed()
+        assert block.get_attribute("data-snippet") == snippet
+        assert block.is_visible(), f"output of {snippet} is not visible"
+        code = block.locator("pre code")
+        assert code.is_visible()
+        status = block.get_attribute("data-status")
+        if status == "skipped":
+            assert block.locator(".verified-output__skip").is_visible()
+            continue
+        assert status == "passed", f"{snippet}: {status}"
+        assert block.locator(".verified-output__provenance").is_visible()
+        stem = ROOT / snippet[: -len(".py")]
+        expected = Path(f"{stem}.torch-{torch_minor}.out")
+        expected = expected if expected.exists() else Path(f"{stem}.out")
+        assert code.text_content().rstrip() == expected.read_text(encoding="utf-8").rstrip(), snippet
+
+
+@pytest.mark.parametrize("query", ["버퍼", "파라미터", "register_buffer"])
+def test_search_finds_the_post(reader: Reader, query: str) -> None:
+    reader.open()
+    page = reader.page
+    field = page.locator("input.md-search__input")
+    field.click()
+    page.keyboard.type(query)
+    # Material searches on key releases; composed (Hangul) text sends none, so release one.
+    page.keyboard.press("End")
+    hit = page.locator(f".md-search-result__item a[href*='{POST.rstrip('/').rsplit('/', 1)[-1]}']").first
+    hit.wait_for(state="visible", timeout=10_000)
+    hit.click()
+    page.wait_for_url(re.compile(re.escape(POST)))
+    assert _heading(page.locator("article h1").first) == POST_TITLE
+
+
+def test_copy_button_copies_the_snippet(reader: Reader) -> None:
+    reader.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=reader.base_url.rstrip("/"))
+    reader.open(POST)
+    page = reader.page
+    snippet = "snippets/buffers/in_state_dict.py"
+    # The code block is the element right before its verified output.
+    code_block = page.locator(f"div.verified-output[data-snippet='{snippet}']").locator("xpath=preceding-sibling::*[1]")
+    assert "highlight" in (code_block.get_attribute("class") or "")
+    code_block.scroll_into_view_if_needed()
+    code_block.hover()
+    # Material ≥ 9.6 draws `button.md-code__button[data-md-type=copy]`; older ones `.md-clipboard`.
+    button = code_block.locator("button.md-code__button[data-md-type='copy'], button.md-clipboard")
+    assert button.count() == 1
+    button.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    expected = (ROOT / snippet).read_text(encoding="utf-8")
+
+    def norm(text: str) -> str:
+        return "\n".join(line.rstrip() for line in text.strip("\n").split("\n"))
+
+    assert norm(copied) == norm(expected)
+
+
+def _heading(locator) -> str:
+    """A heading's text without its permalink mark (``¶``)."""
+    return locator.inner_text().strip().removesuffix("¶").strip()
+
+
+def _scheme(page) -> str:
+    return page.locator("body").get_attribute("data-md-color-scheme") or ""
+
+
+def test_theme_toggle_switches_and_persists_across_pages(reader: Reader) -> None:
+    reader.open(POST)
+    page = reader.page
+    assert _scheme(page) == "default"  # follows the (emulated) light system preference
+    toggle = page.locator('label.md-header__button[for^="__palette"]:visible')
+    for _ in range(3):  # auto → light → dark: Material shows one label, for the next palette
+        if _scheme(page) == "slate":
+            break
+        toggle.first.click()
+    assert _scheme(page) == "slate"
+    stored = page.evaluate(
+        "Object.keys(localStorage).filter(k => k.endsWith('__palette')).map(k => localStorage.getItem(k))")
+    assert len(stored) == 1 and '"scheme":"slate"' in stored[0]
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert _luminance(background) < 0.2, background
+
+    # Another page, loaded from scratch, keeps the reader's choice.
+    page.locator("a.md-tabs__link").first.click()  # 홈
+    page.wait_for_load_state("load")
+    assert page.url.rstrip("/") + "/" != reader.base_url + POST
+    assert _scheme(page) == "slate"
+
+    # And back to light.
+    while _scheme(page) != "default":
+        page.locator('label.md-header__button[for^="__palette"]:visible').first.click()
+    reader.open(POST)
+    assert _scheme(page) == "default"
+    assert _luminance(page.evaluate("getComputedStyle(document.body).backgroundColor")) > 0.8
+
+
+def _luminance(css_color: str) -> float:
+    r, g, b = (int(v) for v in re.findall(r"\d+", css_color)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def test_every_page_loads_without_console_errors_or_external_requests(reader: Reader, site: Path) -> None:
+    pages = sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("index.html"))
+    assert POST.rstrip("/") in pages
+    for path in pages:
+        reader.open("" if path == "." else path + "/")
+        # Each page's console and requests so far must be clean, naming the page if not.
+        assert reader.external == [] and reader.console_errors == [], f"on /{path}/: {reader.external} {reader.console_errors}"
+    reader.open("404.html")
+    # The search worker's index is among the requests the route saw (workers are routed too).
+    assert any(url.endswith("/search/search_index.json") for url in reader.requests)
+
+
+# --------------------------------------------------------------------------- screenshots and fonts
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_screenshot(browser, base_url: str, scheme: str, device: str) -> None:
+    options = {"color_scheme": scheme}
+    if device == "phone":
+        options |= {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+    r = Reader(browser, base_url, **options)
+    try:
+        r.open(POST)
+        assert _scheme(r.page) == {"light": "default", "dark": "slate"}[scheme]
+        r.page.evaluate("document.fonts.ready")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        # What a reader sees first, and the whole post (long: for reviewing every block).
+        first = SCREENSHOTS / f"post-{scheme}-{device}.png"
+        full = SCREENSHOTS / f"post-{scheme}-{device}-full.png"
+        r.page.screenshot(path=str(first))
+        r.page.screenshot(path=str(full), full_page=True)
+        assert first.stat().st_size > 10_000 and full.stat().st_size > first.stat().st_size
+        r.assert_clean()
+    finally:
+        r.close()
+
+
+# How "Hangul renders as boxes" is detected: with no font that has Hangul glyphs (no
+# fonts-nanum), Chromium draws every Hangul syllable as the same missing-glyph box (or as
+# nothing at all). So draw, in the font the post's text uses, two different syllables and
+# a code point no font maps (U+FFFF, a noncharacter), and compare the pixels: with a Hangul
+# font the two syllables differ from each other and from the missing-glyph rendering; without
+# one, all three come out identical. `document.fonts.check()` cannot tell: it reports
+# true for system fonts whether or not they cover the text. The negative controls below
+# run the same check with fontconfig hiding fonts-nanum (or every font) and require it to fail.
+_GLYPHS_JS = """
+() => {
+  const family = getComputedStyle(document.querySelector('article h1')).fontFamily;
+  const draw = (text) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 64; canvas.height = 64;
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, 64, 64);
+    ctx.fillStyle = '#000'; ctx.font = `48px ${family}`; ctx.textBaseline = 'top';
+    ctx.fillText(text, 4, 4);
+    const data = ctx.getImageData(0, 0, 64, 64).data;
+    let ink = 0, hash = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const dark = data[i] < 128 ? 1 : 0;
+      ink += dark; hash = (hash * 31 + dark * (i + 1)) >>> 0;
+    }
+    return {ink, hash, width: ctx.measureText(text).width};
+  };
+  return {family, beo: draw('버'), peo: draw('퍼'), missing: draw('\\uffff')};
+}
+"""
+
+
+def _hangul_rendered(glyphs: dict) -> bool:
+    beo, peo, missing = glyphs["beo"], glyphs["peo"], glyphs["missing"]
+    return (beo["ink"] > 0 and peo["ink"] > 0
+            and beo["hash"] != peo["hash"]
+            and missing["hash"] not in (beo["hash"], peo["hash"]))
+
+
+def test_hangul_renders_as_glyphs_not_boxes(reader: Reader) -> None:
+    reader.open(POST)
+    glyphs = reader.page.evaluate(_GLYPHS_JS)
+    assert _hangul_rendered(glyphs), f"Hangul renders as missing-glyph boxes (apt-get install fonts-nanum): {glyphs}"
+
+
+@pytest.mark.parametrize("fonts", ["none", "all-but-fonts-nanum"])
+def test_hangul_check_sees_boxes_without_a_hangul_font(
+        playwright_instance, chromium_path: str, base_url: str, tmp_path: Path, fonts: str) -> None:
+    """Negative control: the check above must fail when no Hangul font is available.
+
+    fontconfig is pointed at a folder of links to the system's fonts, either none of them or
+    all but those of Debian's fonts-nanum package (what a machine without it has).
+    """
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    if fonts == "all-but-fonts-nanum":
+        for i, font in enumerate(f for f in sorted(Path("/usr/share/fonts").rglob("*"))
+                                 if f.suffix.lower() in {".ttf", ".otf", ".ttc"} and "nanum" not in f.parts):
+            (folder / f"{i}-{font.name}").symlink_to(font)
+    (tmp_path / "fonts.conf").write_text(
+        f'<?xml version="1.0"?><fontconfig><dir>{folder}</dir><cachedir>{tmp_path / "cache"}</cachedir></fontconfig>',
+        encoding="utf-8")
+    bare = playwright_instance.chromium.launch(
+        executable_path=chromium_path, args=CHROMIUM_ARGS,
+        env={**os.environ, "FONTCONFIG_FILE": str(tmp_path / "fonts.conf")})
+    try:
+        r = Reader(bare, base_url)
+        r.open(POST)
+        glyphs = r.page.evaluate(_GLYPHS_JS)
+        r.assert_clean()
+    finally:
+        bare.close()
+    if fonts == "all-but-fonts-nanum" and _hangul_rendered(glyphs):
+        pytest.skip("a Hangul font other than fonts-nanum is installed: this control cannot hide it")
+    assert not _hangul_rendered(glyphs), f"the box detector saw Hangul with {fonts} fonts: {glyphs}"

@@ -1,0 +1,308 @@
+"""The GitHub Actions workflows, checked here because nothing here can run them on GitHub.
+
+What is checked: triggers, least-privilege permissions, that deploying depends on the job
+that verifies and can happen only from `main`, that the weekly drift job never deploys and
+fails loudly while still uploading its report, and that every step which installs, tests or
+builds runs exactly the README's commands (one source of truth; `.ci/run` runs the same
+test command).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+CONTAINER = "python:3.11-bookworm"
+APT_PACKAGES = {"chromium", "fonts-nanum"}
+MAIN_ONLY = "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+_PIP_VERBOSITY = {"-q", "-qq", "-qqq", "--quiet", "-v", "--verbose"}
+
+
+# --------------------------------------------------------------------------- the README
+
+
+def _readme_commands() -> tuple[str, str]:
+    """The two fenced ``sh`` commands of the README's set-up section: (serve, test)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    setup = re.search(r"^## Set-up.*?(?=^## )", readme, re.S | re.M)
+    assert setup, "README has no '## Set-up' section"
+    blocks = re.findall(r"^```sh\n(.*?)^```", setup.group(0), re.S | re.M)
+    assert len(blocks) == 2, f"README's set-up should hold exactly two sh commands, found {blocks}"
+    commands = [block.strip() for block in blocks]
+    assert all("\n" not in c for c in commands), "each README command must stay one line"
+    return commands[0], commands[1]
+
+
+SERVE, TEST = _readme_commands()
+INSTALL = SERVE.split(" && ")[0]          # `pip install -r requirements.txt`
+BUILD = "mkdocs build --strict"
+
+
+def _torch_cpu_line() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.findall(r"`(pip install torch==\S+ --index-url https://download\.pytorch\.org/whl/cpu)`", readme)
+    assert len(set(found)) == 1, f"README should name one CPU torch install line, found {found}"
+    return found[0]
+
+
+TORCH_CPU = _torch_cpu_line()
+
+
+def test_readme_commands_are_the_expected_shape() -> None:
+    assert SERVE == "pip install -r requirements.txt && mkdocs serve"
+    assert TEST.startswith("pip install -r requirements-test.txt && ") and TEST.endswith("python -m pytest")
+    assert f"`{BUILD}`" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_torch_line_installs_the_pinned_torch() -> None:
+    pins = re.findall(r"^torch==(\S+)$", (ROOT / "requirements.txt").read_text(encoding="utf-8"), re.M)
+    assert pins and TORCH_CPU == f"pip install torch=={pins[0]} --index-url https://download.pytorch.org/whl/cpu"
+
+
+def test_ci_run_runs_the_readme_test_command_and_installs_the_same_apt_packages() -> None:
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    # Verbatim but for pip's output verbosity (`pip install -q`), which changes no outcome.
+    lines = [" ".join(w for w in line.split() if w not in _PIP_VERBOSITY) for line in script.splitlines()]
+    assert TEST in lines, f".ci/run must run the README's test command: {TEST!r}"
+    assert _apt_packages(script) == APT_PACKAGES
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _load(name: str) -> dict:
+    path = WORKFLOWS / name
+    assert path.is_file(), f"missing {path.relative_to(ROOT)}"
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(workflow, dict)
+    # YAML 1.1 reads the bare key `on` as the boolean True.
+    if True in workflow:
+        workflow["on"] = workflow.pop(True)
+    return workflow
+
+
+@pytest.fixture(scope="module")
+def ci() -> dict:
+    return _load("ci.yml")
+
+
+@pytest.fixture(scope="module")
+def drift() -> dict:
+    return _load("drift.yml")
+
+
+def _triggers(workflow: dict) -> dict:
+    on = workflow["on"]
+    if isinstance(on, str):
+        return {on: None}
+    if isinstance(on, list):
+        return dict.fromkeys(on)
+    return dict(on)
+
+
+def _runs(job: dict) -> list[str]:
+    """Every shell command of a job's steps, one per line (continuations joined)."""
+    commands = []
+    for step in job.get("steps", []):
+        for line in step.get("run", "").replace("\\\n", " ").splitlines():
+            if line.strip() and not line.strip().startswith("#"):
+                commands.append(line.strip())
+    return commands
+
+
+def _run_step(job: dict, predicate) -> list[dict]:
+    return [step for step in job.get("steps", []) if "run" in step and predicate(step["run"])]
+
+
+def _uses(job: dict, action: str) -> list[dict]:
+    return [step for step in job.get("steps", []) if step.get("uses", "").split("@")[0] == action]
+
+
+def _index(job: dict, step: dict) -> int:
+    return next(i for i, s in enumerate(job["steps"]) if s is step)
+
+
+def _apt_packages(text: str) -> set[str]:
+    packages: set[str] = set()
+    for line in text.splitlines():
+        if "apt-get install" in line:
+            words = shlex.split(line.split("apt-get install", 1)[1].split(">")[0])
+            packages |= {w for w in words if not w.startswith("-")}
+    return packages
+
+
+def _all_workflows() -> list[str]:
+    return sorted(p.name for p in WORKFLOWS.glob("*.y*ml"))
+
+
+# --------------------------------------------------------------------------- every workflow
+
+
+def test_the_workflows_are_the_expected_ones() -> None:
+    assert _all_workflows() == ["ci.yml", "drift.yml"]
+
+
+@pytest.mark.parametrize("name", _all_workflows())
+def test_workflow_basics(name: str) -> None:
+    workflow = _load(name)
+    # Least privilege by default: nothing but reading the repository at the top level.
+    assert workflow.get("permissions") == {"contents": "read"}, f"{name}: top-level permissions"
+    assert workflow.get("defaults", {}).get("run", {}).get("shell") == "bash", \
+        f"{name}: `shell: bash` gives run steps -o pipefail"
+    for job_id, job in workflow["jobs"].items():
+        if any("run" in step for step in job.get("steps", [])):
+            assert job.get("container") == CONTAINER, f"{name}:{job_id} runs commands outside Debian"
+        for step in job.get("steps", []):
+            assert not step.get("continue-on-error"), f"{name}:{job_id}: {step} hides a failure"
+            if "uses" in step:
+                assert re.fullmatch(r"actions/[\w-]+@v\d+", step["uses"]), f"{name}:{job_id}: {step['uses']}"
+        assert not job.get("continue-on-error"), f"{name}:{job_id} hides a failure"
+        perms = job.get("permissions", {})
+        if perms:
+            assert perms == {"pages": "write", "id-token": "write"}, f"{name}:{job_id}: {perms}"
+            assert _uses(job, "actions/deploy-pages"), f"{name}:{job_id} asks for Pages rights without deploying"
+
+
+@pytest.mark.parametrize("name", _all_workflows())
+def test_install_and_build_steps_use_the_readme_commands(name: str) -> None:
+    workflow = _load(name)
+    extra = {"pip install --upgrade torch --index-url https://download.pytorch.org/whl/cpu"} if name == "drift.yml" else set()
+    for job_id, job in workflow["jobs"].items():
+        for command in _runs(job):
+            if command.startswith("pip ") or " pip install" in command:
+                assert command in {TORCH_CPU, INSTALL, TEST} | extra, f"{name}:{job_id}: {command!r} is not a README command"
+            if "pytest" in command:
+                assert command == TEST, f"{name}:{job_id}: {command!r} is not the README's test command"
+            if command.startswith("mkdocs") or " mkdocs " in command:
+                assert command == BUILD, f"{name}:{job_id}: {command!r}"
+            if "apt-get install" in command:
+                assert _apt_packages(command) == APT_PACKAGES
+        installs = [c for c in _runs(job) if c in (TORCH_CPU, INSTALL, TEST)]
+        if installs:
+            # The CPU wheel first: otherwise requirements.txt would fetch torch's CUDA build.
+            assert installs[0] == TORCH_CPU, f"{name}:{job_id}: CPU torch must be installed first"
+
+
+@pytest.mark.parametrize("name", _all_workflows())
+def test_pip_downloads_are_cached(name: str) -> None:
+    workflow = _load(name)
+    for job_id, job in workflow["jobs"].items():
+        if not any("pip install" in c for c in _runs(job)):
+            continue
+        caches = _uses(job, "actions/cache")
+        assert len(caches) == 1, f"{name}:{job_id} has no pip cache"
+        assert caches[0]["with"]["path"] == job["env"]["PIP_CACHE_DIR"]
+        assert "hashFiles('requirements.txt'" in caches[0]["with"]["key"]
+        first_pip = next(i for i, s in enumerate(job["steps"]) if "pip install" in s.get("run", ""))
+        assert _index(job, caches[0]) < first_pip
+
+
+# --------------------------------------------------------------------------- ci.yml
+
+
+def test_ci_runs_on_pull_requests_and_pushes(ci: dict) -> None:
+    assert {"pull_request", "push"} <= set(_triggers(ci))
+    assert "schedule" not in _triggers(ci)
+
+
+def test_ci_verification_job_runs_tests_then_strict_build(ci: dict) -> None:
+    job = ci["jobs"]["verify"]
+    assert job["env"]["CI"] == "true", "so the browser suite fails rather than skips without chromium"
+    commands = _runs(job)
+    for command in (TORCH_CPU, INSTALL, TEST, BUILD):
+        assert command in commands, f"verify job lacks {command!r}"
+    assert commands.index(TORCH_CPU) < commands.index(INSTALL) < commands.index(TEST) < commands.index(BUILD)
+    assert _apt_packages("\n".join(commands)) == APT_PACKAGES
+    for step in job["steps"]:
+        assert "if" not in step or step.get("uses", "").split("@")[0] in {
+            "actions/upload-artifact", "actions/upload-pages-artifact"}, f"conditional step {step}"
+
+
+def test_ci_uploads_screenshots_even_when_tests_fail(ci: dict) -> None:
+    uploads = _uses(ci["jobs"]["verify"], "actions/upload-artifact")
+    assert len(uploads) == 1
+    assert uploads[0]["if"] == "always()"
+    assert uploads[0]["with"]["path"].rstrip("/") == "artifacts"
+
+
+def test_ci_deploys_only_from_main_after_verification(ci: dict) -> None:
+    jobs = ci["jobs"]
+    verify = jobs["verify"]
+    # The Pages artifact is the site this job just built, uploaded only if every step
+    # before it succeeded (an `if:` without a status function implies success()).
+    (upload,) = _uses(verify, "actions/upload-pages-artifact")
+    assert upload["if"] == MAIN_ONLY
+    assert not re.search(r"always\(\)|failure\(\)|cancelled\(\)", upload["if"])
+    assert upload["with"]["path"].rstrip("/") == "site"
+    build = _run_step(verify, lambda run: run.strip() == BUILD)[0]
+    test = _run_step(verify, lambda run: run.strip() == TEST)[0]
+    assert _index(verify, test) < _index(verify, upload) and _index(verify, build) < _index(verify, upload)
+
+    deployers = [job_id for job_id, job in jobs.items() if _uses(job, "actions/deploy-pages")]
+    assert deployers == ["deploy"]
+    deploy = jobs["deploy"]
+    needs = deploy["needs"] if isinstance(deploy["needs"], list) else [deploy["needs"]]
+    assert "verify" in needs
+    assert deploy["if"] == MAIN_ONLY
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert deploy["concurrency"]["group"] and deploy["concurrency"]["cancel-in-progress"] is False
+    assert not any("run" in step for step in deploy["steps"])
+    # No other job may write anything.
+    for job_id, job in jobs.items():
+        if job_id != "deploy":
+            assert "permissions" not in job, f"{job_id} widens permissions"
+
+
+def test_ci_main_runs_queue_so_an_older_commit_never_deploys_last(ci: dict) -> None:
+    concurrency = ci["concurrency"]
+    assert "github.ref" in concurrency["group"]
+    assert concurrency["cancel-in-progress"] == "${{ github.ref != 'refs/heads/main' }}"
+
+
+# --------------------------------------------------------------------------- drift.yml
+
+
+def test_drift_runs_weekly_and_on_demand_only(drift: dict) -> None:
+    triggers = _triggers(drift)
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    (schedule,) = triggers["schedule"]
+    minute, hour, day, month, weekday = schedule["cron"].split()
+    assert day == "*" and month == "*" and weekday not in ("*", ""), "once a week"
+
+
+def test_drift_installs_the_newest_torch_over_the_pin_and_never_deploys(drift: dict) -> None:
+    (job,) = drift["jobs"].values()
+    commands = _runs(job)
+    upgrade = "pip install --upgrade torch --index-url https://download.pytorch.org/whl/cpu"
+    assert commands.index(TORCH_CPU) < commands.index(INSTALL) < commands.index(upgrade)
+    text = (WORKFLOWS / "drift.yml").read_text(encoding="utf-8")
+    for forbidden in ("deploy-pages", "upload-pages-artifact", "pages: write", "id-token", "gh-deploy", "mkdocs"):
+        assert forbidden not in text, f"drift.yml mentions {forbidden!r}: it must never deploy"
+
+
+def test_drift_fails_loudly_but_uploads_its_report_first(drift: dict) -> None:
+    (job,) = drift["jobs"].values()
+    (verify,) = _run_step(job, lambda run: "scripts/verify.py" in run)
+    command = verify["run"].strip()
+    assert command.startswith("python scripts/verify.py --no-cache --report drift-report.json")
+    tee = re.search(r"\|\s*tee\s+(\S+)$", command)
+    assert tee, "the verifier's output (the diffs) is kept in a file"
+    # Its exit status is the job's: no `if`, no continue-on-error, and pipefail (shell: bash)
+    # so `| tee` does not swallow it.
+    assert "if" not in verify and "continue-on-error" not in verify
+    assert verify.get("shell", drift["defaults"]["run"]["shell"]) == "bash"
+    (upload,) = _uses(job, "actions/upload-artifact")
+    assert upload["if"] == "always()"
+    assert _index(job, verify) < _index(job, upload)
+    paths = upload["with"]["path"].split()
+    assert "drift-report.json" in paths and tee.group(1) in paths
+    # Steps between the verifier and the upload run even after a failure.
+    for step in job["steps"][_index(job, verify) + 1:_index(job, upload)]:
+        assert step.get("if") == "always()", f"{step.get('name')} would stop the report's upload"
