@@ -38,6 +38,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
+    # Docker gives containers (CI's python:3.11-bookworm) a 64 MB /dev/shm, too small for
+    # full-page screenshots; Debian's launcher adds this only when it can measure /dev/shm.
+    "--disable-dev-shm-usage",
 ]
 POST = "blog/2022/12/29/register-buffer-register-parameter/"
 POST_SOURCE = ROOT / "docs" / "blog" / "posts" / "register-buffer-parameter.md"
