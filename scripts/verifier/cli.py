@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import __version__
 from .cache import Cache, environment_parts, fingerprint, sha256, why_changed, write_json_atomically
-from .judge import FAILING, RECORDABLE_ENDINGS, Verdict, judge, unified_diff
+from .judge import FAILING, Verdict, judge, unified_diff
 from .normalize import RULES, Normalizer
 from .runner import Job, Outcome, available_devices, prepare_parent, run_jobs
 from .snippets import (Snippet, SnippetError, discover, expectation_paths, load_snippet,
@@ -200,24 +200,31 @@ def _evaluate(root: Path, plan: Planned, provenance: dict, devices: list[str] | 
         }
     if problem is not None and not update:
         return entry | {"status": "error", "message": str(problem)}
-    results = [(o, *Normalizer(root, o.workdir)(o.output)) for o in plan.outcomes]
-    first, actual, applied = results[0]
+    outcomes = sorted(plan.outcomes, key=lambda o: o.job.attempt)
+    results = [(o, *Normalizer(root, o.workdir)(o.output)) for o in outcomes]
+    expected_name = entry["expected_path"]
+    # Judge every run: a timeout or crash in either run of --twice/--update decides the
+    # status even when the other run passed, so such a run's output is never recorded.
+    verdicts = [judge(o, text, expected or "", expected_name, plan.rel) for o, text, _ in results]
+    shown = next((i for i, v in enumerate(verdicts) if v.status not in ("passed", "failed")), 0)
+    verdict = verdicts[shown]
+    if shown:
+        verdict.message = f"run {shown + 1} of {len(results)}: {verdict.message}"
+    outcome, actual, applied = results[shown]
     entry |= {
-        "duration_s": round(first.duration, 4),
-        "ending": first.ending,
+        "duration_s": round(outcome.duration, 4),
+        "ending": outcome.ending,
         "output": actual,
         "normalizations": applied,
         "actual_sha256": sha256(actual.encode()),
         "expected_sha256": sha256(expected.encode()) if expected is not None else None,
         "verified": provenance | {"device": snippet.settings.device},
-        "_imports_fp": first.imports,
+        "_imports_fp": outcome.imports,
     }
-    expected_name = entry["expected_path"]
-    verdict = judge(first, actual, expected or "", expected_name, plan.rel)
     if verdict.status in ("passed", "failed") and len(results) > 1 and results[1][1] != actual:
         verdict = Verdict("nondeterministic", "two runs printed different output; it cannot be recorded as truth",
                           unified_diff(actual, results[1][1], f"{plan.rel} (run 1)", f"{plan.rel} (run 2)"))
-    if update and verdict.status in ("passed", "failed") and first.ending in RECORDABLE_ENDINGS:
+    if update and verdict.status in ("passed", "failed"):
         verdict = _record(root, plan, actual, expected)
     return entry | {"status": verdict.status, "message": verdict.message, "diff": verdict.diff}
 
@@ -228,9 +235,11 @@ def _record(root: Path, plan: Planned, actual: str, expected: str | None) -> Ver
     name = target.relative_to(root).as_posix()
     if target != plan.read_path and expected == actual:
         return Verdict("passed", f"same as {plan.read_path.relative_to(root).as_posix()}; no variant needed")
-    if target.exists() and target.read_text(encoding="utf-8") == actual:
+    # Bytes, not read_text(): universal newlines would turn a printed "\r" into "\n" and
+    # report an unchanged expectation as recorded again.
+    if target.exists() and target.read_bytes() == actual.encode("utf-8"):
         return Verdict("passed", f"{name} unchanged")
-    target.write_text(actual, encoding="utf-8")
+    target.write_bytes(actual.encode("utf-8"))
     return Verdict("passed", f"recorded {name}")
 
 

@@ -10,9 +10,6 @@ from .runner import Outcome
 #: Statuses that count as failures in the summary line (everything but passed and skipped).
 FAILING = ("failed", "error", "timeout", "crashed", "memory", "flood", "nondeterministic")
 
-#: Endings after which the output is what the snippet meant to print, so ``--update`` may record it.
-RECORDABLE_ENDINGS = ("finished", "raised", "exited")
-
 
 @dataclass
 class Verdict:
@@ -34,7 +31,8 @@ def judge(outcome: Outcome, actual: str, expected: str, expected_name: str, snip
         return Verdict("memory", f"ran out of memory under its cap of {settings.memory} MiB (raise it with '# verify: memory=MiB')")
     if actual == expected:
         return Verdict("passed")
-    return Verdict("failed", f"output differs from {expected_name}", unified_diff(expected, actual, expected_name, f"{snippet_name} (actual output)"))
+    raised = f" (the snippet raised {outcome.raised_at})" if outcome.raised_at else ""
+    return Verdict("failed", f"output differs from {expected_name}{raised}", unified_diff(expected, actual, expected_name, f"{snippet_name} (actual output)"))
 
 
 def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:

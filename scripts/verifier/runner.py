@@ -9,7 +9,9 @@ Hazards handled here, each measured on torch 2.x:
 
 * a forked child hangs forever in an OpenMP-parallel op if the parent ran one before
   forking, so the parent calls ``torch.set_num_threads(1)`` before anything else;
-* forked children inherit the parent's RNG state, so every child reseeds;
+* forked children inherit the parent's RNG state, so every child reseeds from the OS,
+  as a new interpreter does: unseeded randomness then differs between two runs (the
+  ``--twice`` check catches it) instead of printing one fixed, recordable value;
 * a hang, crash, memory bomb or output flood must end the child, not the runner:
   each child gets its own process group, a wall-clock deadline, an address-space limit,
   an output cap, ``/dev/null`` as stdin and a throwaway working directory.
@@ -35,7 +37,6 @@ from typing import Iterator
 
 from .snippets import Settings
 
-SEED = 0
 _READ_CHUNK = 65536
 
 
@@ -66,6 +67,9 @@ class Outcome:
     duration: float = 0.0
     imports: list[str] = field(default_factory=list)
     workdir: Path | None = None
+    raised_at: str = ""
+    """For an uncaught exception, ``<Type> at <snippet>:<line>``: the deepest frame in the
+    snippet, which the folded traceback no longer shows."""
 
 
 def prepare_parent(preload: list[str]) -> None:
@@ -165,10 +169,10 @@ class _Running:
         if fd == self.status_fd:
             self.status += chunk
             return
-        self.output += chunk
-        cap = self.job.settings.output * 1024
-        if len(self.output) > cap and self.outcome.ending != "flood":
-            del self.output[cap:]
+        # Keep at most the cap, also from what is still in the pipe after the child is killed.
+        room = self.job.settings.output * 1024 - len(self.output)
+        self.output += chunk[:max(room, 0)]
+        if len(chunk) > room and self.outcome.ending != "flood":
             self.outcome.ending = "flood"
             self.outcome.detail = f"printed more than {self.job.settings.output} KiB; stopped and cut there"
 
@@ -216,6 +220,7 @@ def _interpret_exit(outcome: Outcome, wait_status: int, record: bytes) -> None:
     outcome.ending = status["ending"]
     outcome.memory_error = status["memory_error"]
     outcome.imports = status["imports"]
+    outcome.raised_at = status["raised_at"]
 
 
 def _kill_group(pid: int) -> None:
@@ -277,12 +282,15 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path) -> No
     limit = _address_space() + job.settings.memory * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     os.chdir(workdir)
+    # Importing a helper beside the snippet must not write a __pycache__ into the repo.
+    sys.dont_write_bytecode = True
 
-    random.seed(SEED)
+    # Fresh OS entropy, as `python <snippet>` starts with (see the module docstring).
+    random.seed()
     if "numpy" in sys.modules:
-        sys.modules["numpy"].random.seed(SEED)
+        sys.modules["numpy"].random.seed()
     if "torch" in sys.modules:
-        sys.modules["torch"].manual_seed(SEED)
+        sys.modules["torch"].seed()
 
     # Inherited atexit handlers are torch's own cleanup (~30 ms per child, printing
     # nothing); only handlers the snippet registers run, as a terminal would show them.
@@ -295,7 +303,7 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path) -> No
     sys.argv = [str(job.path)]
     sys.path[0] = str(job.path.parent)
 
-    ending, code, memory_error = "finished", 0, False
+    ending, code, memory_error, raised_at = "finished", 0, False, ""
     try:
         exec(job.code, main.__dict__)
     except SystemExit as exc:
@@ -308,13 +316,16 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path) -> No
     except BaseException as exc:  # noqa: BLE001 - report exactly what a terminal would show
         ending, code = "raised", 1
         memory_error = isinstance(exc, MemoryError) or "can't allocate memory" in str(exc)
+        lines = [line for frame, line in traceback.walk_tb(exc.__traceback__) if frame.f_code.co_filename == main.__file__]
+        if lines:
+            raised_at = f"{type(exc).__name__} at {job.key}:{lines[-1]}"
         traceback.print_exception(exc)
     atexit._run_exitfuncs()
     imports = sorted(
         path for name in set(sys.modules) - before
         if (path := _repo_file(getattr(sys.modules[name], "__file__", None), root)) is not None
     )
-    record = {"ending": ending, "memory_error": memory_error, "imports": imports}
+    record = {"ending": ending, "memory_error": memory_error, "imports": imports, "raised_at": raised_at}
     os.write(status_w, json.dumps(record).encode("utf-8"))
     os._exit(code)
 

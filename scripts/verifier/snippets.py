@@ -126,6 +126,9 @@ def discover(root: Path, snippets_dir: Path, selectors: list[str], pattern: str 
         for selector in selectors:
             target = Path(selector)
             target = (target if target.is_absolute() else Path.cwd() / target).resolve()
+            if not target.is_relative_to(snippets_dir.resolve()):
+                # Anything else would run as a claim (scripts/verify.py itself) or fail with a traceback.
+                raise SnippetError(selector, f"not under {snippets_dir.relative_to(root).as_posix()}/")
             if target.is_dir():
                 chosen.extend(_walk(target))
             elif target.is_file() and target.suffix == SNIPPET_SUFFIX:

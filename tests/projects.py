@@ -1,0 +1,114 @@
+"""Throwaway copies of the project for tests that run the verifier as a command.
+
+A test writes the snippets it needs into a copy that holds only what the verifier reads
+(``scripts/`` and ``requirements.txt``), runs ``python scripts/verify.py`` there as its own
+process, exactly as a person or CI would, and inspects the exit status, the printed text
+and the JSON report. Nothing a test does can touch the real ``snippets/`` or ``.verify/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: The verifier's last line: ``N passed, N failed[, N skipped] · torch X · Python Y · Ts``.
+SUMMARY = re.compile(r"^(?P<passed>\d+) passed, (?P<failed>\d+) failed(?:, (?P<skipped>\d+) skipped)? "
+                     r"· torch (?P<torch>\S+) · Python (?P<python>\S+)")
+
+
+@dataclass
+class Run:
+    """One finished ``scripts/verify.py`` process."""
+
+    rc: int
+    stdout: str
+    stderr: str
+    wall: float
+    """Seconds from start to exit, measured around the process."""
+    report: dict | None
+
+    def entry(self, rel: str) -> dict:
+        """The report entry of ``rel`` (``snippets/...py``); fails the test if there is none."""
+        assert self.report is not None, f"no report written (exit {self.rc}):\n{self.stdout}{self.stderr}"
+        found = [e for e in self.report["snippets"] if e["path"] == rel]
+        assert len(found) == 1, f"{rel} not in the report: {[e['path'] for e in self.report['snippets']]}"
+        return found[0]
+
+    def summary(self) -> re.Match:
+        last = self.stdout.rstrip("\n").rsplit("\n", 1)[-1]
+        match = SUMMARY.match(last)
+        assert match, f"last line is not the summary: {last!r}\n{self.stdout}{self.stderr}"
+        return match
+
+
+class Project:
+    """A temporary project root with the verifier and whatever snippets a test writes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        shutil.copytree(ROOT / "scripts", root / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(ROOT / "requirements.txt", root / "requirements.txt")
+        (root / "snippets").mkdir()
+
+    def write(self, rel: str, content: str | bytes) -> Path:
+        """Write a file under the project root, creating folders; bytes are written as is."""
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        return path
+
+    def snippet(self, name: str, source: str, out: str | bytes | None = None) -> str:
+        """Write ``snippets/<name>.py`` and, unless ``out`` is None, its ``.out``; return its report path."""
+        self.write(f"snippets/{name}.py", source)
+        if out is not None:
+            self.write(f"snippets/{name}.out", out)
+        return f"snippets/{name}.py"
+
+    def verify(self, *args: str, timeout: float = 120, env: dict[str, str | None] | None = None,
+               report: Path | None = None) -> Run:
+        """Run ``python scripts/verify.py <args>`` in the project and read the report it wrote.
+
+        ``env`` adds variables to this process's environment; a None value removes one.
+
+        Standard input is a pipe that stays open and silent for the whole run: a verifier
+        that let a snippet read it would hang there until the snippet's deadline.
+        """
+        report = report or self.root / ".verify" / "report.json"
+        report.unlink(missing_ok=True)
+        environ = {**os.environ, **(env or {})}
+        stdin_r, stdin_w = os.pipe()
+        started = time.monotonic()
+        try:
+            proc = subprocess.run([sys.executable, "scripts/verify.py", *args], cwd=self.root, stdin=stdin_r,
+                                  capture_output=True, text=True, timeout=timeout,
+                                  env={key: value for key, value in environ.items() if value is not None})
+        finally:
+            os.close(stdin_r)
+            os.close(stdin_w)
+        wall = time.monotonic() - started
+        data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
+        return Run(proc.returncode, proc.stdout, proc.stderr, wall, data)
+
+    def tree(self) -> dict[str, str]:
+        """Every file and folder under the root with a digest of its bytes.
+
+        Left out: what the verifier itself owns (``.verify/``) and the bytecode Python
+        writes for the verifier's own modules; anything else that appears came from a snippet.
+        """
+        found: dict[str, str] = {}
+        for path in sorted(self.root.rglob("*")):
+            rel = path.relative_to(self.root).as_posix()
+            if rel.startswith((".verify", "scripts/verifier/__pycache__")):
+                continue
+            found[rel] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "<dir>"
+        return found

@@ -1,0 +1,167 @@
+"""Hostile snippets: every case in ``hostile_cases.CASES`` ends with the status, message and
+time bound the table gives, in one verifier run over a temporary copy of the project that
+is left as it was (``.verify/`` aside).
+
+The whole table runs twice, at most two snippets at a time: once under ``--twice`` (what
+CI's non-determinism check does) and once under ``--update`` (which must record only
+what may be recorded).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hostile_cases import CASES, GRACE, NEVER_RECORDED, TOPIC, Case, markdown_table
+from projects import ROOT, Project, Run
+
+#: Bound on one whole verifier run over the table: 9-15 s measured on 2 cores (the three
+#: hangs, each run twice to its 2 s limit, dominate; `import torch` costs ~3 s).
+WALL_LIMIT = 60.0
+
+#: The cases' own limits as the verifier reads them (``# verify: timeout=N``, default 10 s).
+_TIMEOUT = re.compile(r"^# verify: timeout=(\d+)", re.MULTILINE)
+
+
+@dataclass
+class Hostile:
+    project: Project
+    before: dict[str, str]
+    twice: Run
+    after_twice: dict[str, str]
+    outs_before: dict[str, bytes | None]
+    update: Run
+
+
+def _out(project: Project, case: Case) -> bytes | None:
+    path = project.root / case.path.replace(".py", ".out")
+    return path.read_bytes() if path.exists() else None
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
+    project = Project(tmp_path_factory.mktemp("hostile"))
+    project.write("site/index.html", "<p>the site published before this run</p>\n")
+    for case in CASES:
+        project.snippet(f"{TOPIC}/{case.id}", case.source, case.out)
+        for rel, text in case.files.items():
+            project.write(rel, text)
+    # Python writes bytecode unless told not to: the verifier must not let a snippet's
+    # import leave a __pycache__ beside it, so this run must not be told.
+    env = {"PYTHONDONTWRITEBYTECODE": None}
+    before = project.tree()
+    twice = project.verify("--twice", "--jobs", "2", env=env, timeout=3 * WALL_LIMIT)
+    after_twice = project.tree()
+    outs_before = {case.id: _out(project, case) for case in CASES}
+    update = project.verify("--update", "--jobs", "2", env=env, timeout=3 * WALL_LIMIT)
+    return Hostile(project, before, twice, after_twice, outs_before, update)
+
+
+def _limit(case: Case) -> float:
+    match = _TIMEOUT.search(case.source)
+    return float(match[1]) if match else 10.0
+
+
+def by_id(cases: tuple[Case, ...]) -> list:
+    return [pytest.param(case, id=case.id) for case in cases]
+
+
+@pytest.mark.parametrize("case", by_id(CASES))
+def test_status(hostile: Hostile, case: Case) -> None:
+    entry = hostile.twice.entry(case.path)
+    assert entry["status"] == case.status, f"{entry['message']}\n{entry['diff']}\n{entry.get('output', '')[:2000]}"
+
+
+@pytest.mark.parametrize("case", by_id(tuple(c for c in CASES if c.status != "passed")))
+def test_error_names_the_file(hostile: Hostile, case: Case) -> None:
+    """Each failure is printed as ``STATUS <snippet>: <message>`` with the table's text (file and line where there is one)."""
+    stdout = hostile.twice.stdout
+    assert f"\n{case.status.upper()} {case.path}: " in f"\n{stdout}"
+    assert case.message in stdout
+    entry = hostile.twice.entry(case.path)
+    assert case.message in f"{case.status.upper()} {case.path}: {entry['message']}\n{entry['diff']}"
+
+
+@pytest.mark.parametrize("case", by_id(tuple(c for c in CASES if c.status not in ("error",))))
+def test_ends_within_its_limit(hostile: Hostile, case: Case) -> None:
+    entry = hostile.twice.entry(case.path)
+    bound = case.max_seconds or _limit(case) + GRACE
+    assert entry["duration_s"] <= bound
+    if case.status == "timeout":
+        assert entry["duration_s"] >= _limit(case), "stopped before its limit: not by the deadline"
+
+
+def test_whole_run(hostile: Hostile) -> None:
+    """The runner survives every case: all are reported, the summary counts them, exit 1, in bounded time."""
+    run = hostile.twice
+    assert run.rc == 1, run.stderr
+    assert run.stderr == ""
+    assert [e["path"] for e in run.report["snippets"]] == sorted(c.path for c in CASES)
+    summary = run.summary()
+    assert int(summary["passed"]) == sum(c.status == "passed" for c in CASES)
+    assert int(summary["failed"]) == sum(c.status != "passed" for c in CASES)
+    assert run.wall < WALL_LIMIT, f"the hostile run took {run.wall:.1f} s"
+
+
+def test_project_untouched(hostile: Hostile) -> None:
+    """Files written, folders changed, helpers imported: nothing new or changed outside .verify/ (site/ included)."""
+    assert hostile.after_twice == hostile.before
+
+
+@pytest.mark.parametrize("case", by_id(CASES))
+def test_update_records_only_what_it_may(hostile: Hostile, case: Case) -> None:
+    after = _out(hostile.project, case)
+    if case.records:
+        assert after is not None
+        assert after.decode("utf-8") == hostile.update.entry(case.path)["output"]
+    else:
+        assert after == hostile.outs_before[case.id], hostile.update.entry(case.path)["message"]
+
+
+def test_update_refuses_every_abnormal_ending(hostile: Hostile) -> None:
+    """The statuses --update must never record are all in the table (so the test above covers each)."""
+    assert {c.status for c in CASES if not c.records} >= set(NEVER_RECORDED)
+    for case in CASES:
+        if case.status in NEVER_RECORDED:
+            assert hostile.update.entry(case.path)["status"] in NEVER_RECORDED
+
+
+@pytest.mark.parametrize(("case_id", "cap"), [("flood_stdout", 1024 * 1024), ("flood_stderr", 64 * 1024)])
+def test_flood_is_cut_at_the_cap(hostile: Hostile, case_id: str, cap: int) -> None:
+    output = hostile.twice.entry(f"snippets/{TOPIC}/{case_id}.py")["output"]
+    assert len(output.encode("utf-8")) == cap
+
+
+def test_undecodable_output_is_escaped_text(hostile: Hostile) -> None:
+    entry = hostile.twice.entry(f"snippets/{TOPIC}/output_not_utf8.py")
+    assert entry["output"] == "caf\\xe9 \\xff\\xfe\n"
+    assert entry["output"].isascii()
+
+
+def test_markup_is_kept_as_text(hostile: Hostile) -> None:
+    """The report holds the raw characters; escaping them is the page's job (tests/test_site.py)."""
+    output = hostile.twice.entry(f"snippets/{TOPIC}/output_markup.py")["output"]
+    assert "<script>alert('x')</script>" in output
+    assert "&lt;" not in output
+
+
+def test_docs_table_matches_the_cases() -> None:
+    """docs/verification.md shows exactly this table under `## 실패 사례`."""
+    page = (ROOT / "docs" / "verification.md").read_text(encoding="utf-8")
+    section = page.split("\n## 실패 사례\n", 1)
+    assert len(section) == 2, "docs/verification.md has no `## 실패 사례` section"
+    body = section[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in body.splitlines() if line.startswith("|")) + "\n"
+    assert table == markdown_table(), "run `python tests/hostile_cases.py` and paste its table into the page"
+
+
+def test_cases_are_unique_and_valid() -> None:
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+    statuses = {"passed", "failed", "error", *NEVER_RECORDED}
+    assert all(c.status in statuses for c in CASES)
+    assert all(c.message or c.status == "passed" for c in CASES)
+    assert not any(Path(c.path).name.startswith("_") for c in CASES)
