@@ -263,6 +263,30 @@ def test_twice_flags_a_nondeterministic_snippet(tmp_path: Path) -> None:
     assert "--- snippets/w/pid.py (run 1)\n+++ snippets/w/pid.py (run 2)\n" in entry["diff"]
 
 
+RELIES_ON_THE_SAFETY_NET = ("import random\n\nimport torch\n\n"
+                            "print(torch.initial_seed(), random.random() == random.Random(0).random())\n")
+
+
+def test_every_snippet_starts_from_the_same_seeds(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    for name in ("s/first", "s/second"):
+        project.snippet(name, RELIES_ON_THE_SAFETY_NET, "0 True\n")
+    run = project.verify()
+    assert run.rc == 0, run.stdout + run.stderr
+
+
+def test_twice_flags_a_snippet_that_relies_on_the_seed_safety_net(tmp_path: Path) -> None:
+    """The second run gets another seed: output that depends on the safety net is not truth."""
+    project = Project(tmp_path)
+    project.snippet("s/unseeded", RELIES_ON_THE_SAFETY_NET, "0 True\n")
+    project.snippet("s/seeded", "import torch\n\ntorch.manual_seed(7)\nprint(torch.initial_seed())\n", "7\n")
+    run = project.verify("--twice")
+    assert run.entry("snippets/s/seeded.py")["status"] == "passed"
+    entry = run.entry("snippets/s/unseeded.py")
+    assert entry["status"] == "nondeterministic", entry
+    assert "+1 False\n" in entry["diff"]
+
+
 # --- the cache ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,12 @@ Hazards handled here, each measured on torch 2.x:
 
 * a forked child hangs forever in an OpenMP-parallel op if the parent ran one before
   forking, so the parent calls ``torch.set_num_threads(1)`` before anything else;
-* forked children inherit the parent's RNG state, so every child reseeds from the OS,
-  as a new interpreter does: unseeded randomness then differs between two runs (the
-  ``--twice`` check catches it) instead of printing one fixed, recordable value;
+* forked children inherit the parent's RNG state, so every child reseeds: the first run
+  of a snippet from ``SEED`` (``random``, numpy, torch), the same for every snippet; the
+  second run of ``--twice``/``--update`` from another seed. The seeds are a safety net,
+  not a dependency: a snippet that relies on them instead of seeding itself, visibly,
+  prints differently in its second run and is reported as non-deterministic, so its
+  output is never recorded (a reader's ``python <snippet>`` would not reproduce it);
 * a hang, crash, memory bomb or output flood must end the child, not the runner:
   each child gets its own process group, a wall-clock deadline, an address-space limit,
   an output cap, ``/dev/null`` as stdin and a throwaway working directory.
@@ -37,6 +40,7 @@ from typing import Iterator
 
 from .snippets import Settings
 
+SEED = 0
 _READ_CHUNK = 65536
 
 
@@ -285,12 +289,12 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path) -> No
     # Importing a helper beside the snippet must not write a __pycache__ into the repo.
     sys.dont_write_bytecode = True
 
-    # Fresh OS entropy, as `python <snippet>` starts with (see the module docstring).
-    random.seed()
+    seed = SEED + job.attempt  # see the module docstring: run 2 must not share run 1's seed
+    random.seed(seed)
     if "numpy" in sys.modules:
-        sys.modules["numpy"].random.seed()
+        sys.modules["numpy"].random.seed(seed)
     if "torch" in sys.modules:
-        sys.modules["torch"].seed()
+        sys.modules["torch"].manual_seed(seed)
 
     # Inherited atexit handlers are torch's own cleanup (~30 ms per child, printing
     # nothing); only handlers the snippet registers run, as a terminal would show them.
