@@ -16,6 +16,7 @@ otherwise idle machine: ``python benchmarks/verify_speed.py``.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -30,11 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"cold verify": 2.0, "cached verify": 0.2}
 
 
-def timed(command: list[str], cwd: Path) -> float:
+def timed(command: list[str], cwd: Path, must_pass: bool = False) -> float:
+    """Wall-clock seconds of one command; a verify run that fails would time nothing real."""
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   stdin=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    result = subprocess.run(command, cwd=cwd, check=False, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    if must_pass and result.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed (exit {result.returncode}):\n{result.stdout}{result.stderr}")
+    return elapsed
 
 
 def main() -> int:
@@ -49,9 +53,12 @@ def main() -> int:
 
         unit = statistics.median(timed([sys.executable, "-c", "import torch"], project) for _ in range(3))
         results = {
-            "cold verify": timed(verify, project),
-            "cached verify": timed(verify, project),
+            "cold verify": timed(verify, project, must_pass=True),
+            "cached verify": timed(verify, project, must_pass=True),
         }
+        report = json.loads((project / ".verify" / "report.json").read_text(encoding="utf-8"))
+        if not all(entry["cached"] for entry in report["snippets"] if entry["status"] == "passed"):
+            sys.exit("the second verify run was not fully cached")
         start = time.perf_counter()
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             list(pool.map(lambda p: timed([sys.executable, str(p)], p.parent), snippets))

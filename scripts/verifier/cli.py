@@ -24,9 +24,11 @@ from .runner import Job, Outcome, available_devices, prepare_parent, run_jobs
 from .snippets import (Snippet, SnippetError, discover, expectation_paths, load_snippet,
                        pinned_torch, read_expectation)
 
-#: Heavy modules the fork server imports once when a snippet to run mentions the trigger:
-#: the first ``torch.optim`` optimizer imports ``torch._dynamo`` (~1.9 s), which every
-#: optimizer snippet would otherwise pay again in its own child.
+#: Heavy modules snippets import indirectly, keyed to a word in the source that betrays
+#: them: the first ``torch.optim`` optimizer imports ``torch._dynamo`` (~1.5 s). Snippets
+#: that mention a trigger are started first, so one child's import overlaps the other
+#: snippets on the other cores; only when several snippets need the module does the fork
+#: server import it once itself, since then that one import costs less than theirs.
 PRELOAD_TRIGGERS = {"torch._dynamo": b"optim"}
 
 
@@ -163,9 +165,13 @@ def _prepare_jobs(plans: list[Planned], runs: int) -> tuple[list[str], list[Job]
             compiled.append((plan, compile(plan.snippet.source, str(plan.snippet.path), "exec", dont_inherit=True)))
         except SyntaxError as exc:
             plan.error = SnippetError(f"{plan.rel}:{exc.lineno}", f"SyntaxError: {exc.msg}")
-    sources = b"".join(plan.snippet.source for plan, _ in compiled if plan.snippet)
-    prepare_parent([module for module, trigger in PRELOAD_TRIGGERS.items() if trigger in sources])
+    def triggers(plan: Planned) -> list[str]:
+        return [module for module, word in PRELOAD_TRIGGERS.items() if plan.snippet and word in plan.snippet.source]
+
+    needing = [module for plan, _ in compiled for module in triggers(plan)]
+    prepare_parent(sorted({module for module in needing if needing.count(module) * runs > 1}))
     devices = available_devices()
+    compiled.sort(key=lambda item: not triggers(item[0]))  # stable: otherwise in path order
     jobs = [
         Job(key=plan.rel, path=plan.snippet.path, code=code, settings=plan.snippet.settings, attempt=attempt)  # type: ignore[arg-type, union-attr]
         for plan, code in compiled if plan.snippet and plan.snippet.settings.device in devices
