@@ -49,6 +49,16 @@ ORIGINAL_IN_ORDER = [
 ]
 
 
+#: What each page-level case prints; the table on docs/verification.md must show the same.
+PAGE_CASES = {
+    "edited_expectation": "output differs from",
+    "missing_include": "is not a snippet the verifier knows",
+    "unmarked_block": "neither a verified snippet include",
+    "orphan": "included by no page",
+    "markup": "&lt;script&gt;",
+}
+
+
 def mkdocs(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "mkdocs", "build", *args], cwd=project, env=ENV,
                           capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
@@ -181,7 +191,8 @@ def test_an_edited_expectation_stops_the_build_and_leaves_site_untouched(project
     out = project / "snippets" / "buffers" / "non_persistent.out"
     out.write_text(out.read_text(encoding="utf-8").replace("['saved']", "['saved', 'scratch']"), encoding="utf-8")
     result = mkdocs(project)
-    assert_refused(project, result, before, "snippets/buffers/non_persistent.out", "-state_dict keys: ['saved', 'scratch']")
+    assert_refused(project, result, before, f"{PAGE_CASES['edited_expectation']} snippets/buffers/non_persistent.out",
+                   "-state_dict keys: ['saved', 'scratch']")
 
 
 def test_an_unmarked_python_block_fails_with_page_and_line(project: Path) -> None:
@@ -191,7 +202,7 @@ def test_an_unmarked_python_block_fails_with_page_and_line(project: Path) -> Non
     lines += ["", "```python", "print('never verified')", "```", ""]
     page.write_text("\n".join(lines), encoding="utf-8")
     result = mkdocs(project)
-    assert_refused(project, result, before, f"docs/verification.md:{len(lines) - 3}:", "neither a verified snippet include")
+    assert_refused(project, result, before, f"docs/verification.md:{len(lines) - 3}:", PAGE_CASES["unmarked_block"])
 
 
 def test_including_a_snippet_that_does_not_exist_fails_with_page_and_line(project: Path) -> None:
@@ -201,7 +212,7 @@ def test_including_a_snippet_that_does_not_exist_fails_with_page_and_line(projec
     lines += ["", "```python", '--8<-- "snippets/buffers/no_such_claim.py"', "```", ""]
     page.write_text("\n".join(lines), encoding="utf-8")
     result = mkdocs(project)
-    assert_refused(project, result, before, f"docs/index.md:{len(lines) - 2}:", "snippets/buffers/no_such_claim.py")
+    assert_refused(project, result, before, f"docs/index.md:{len(lines) - 2}: snippets/buffers/no_such_claim.py {PAGE_CASES['missing_include']}")
 
 
 def test_a_snippet_no_page_includes_is_a_warning_that_fails_strict(project: Path) -> None:
@@ -209,7 +220,7 @@ def test_a_snippet_no_page_includes_is_a_warning_that_fails_strict(project: Path
     (project / "snippets" / "buffers" / "orphan.out").write_text("orphan\n", encoding="utf-8")
     before = tree_digest(project / "site")
     strict = mkdocs(project, "--strict")
-    assert_refused(project, strict, before, "included by no page: snippets/buffers/orphan.py")
+    assert_refused(project, strict, before, f"{PAGE_CASES['orphan']}: snippets/buffers/orphan.py")
     relaxed = mkdocs(project)
     assert relaxed.returncode == 0, relaxed.stdout + relaxed.stderr
     assert "included by no page: snippets/buffers/orphan.py" in relaxed.stderr
@@ -236,7 +247,17 @@ def test_markup_and_undecodable_bytes_in_output_are_shown_as_text(project: Path)
     built = (project / "out" / "index.html").read_text(encoding="utf-8")
     output = re.search(r'data-snippet="snippets/buffers/markup.py".*?<code>(.*?)</code>', built, re.S)
     assert output is not None
+    assert output[1].startswith(PAGE_CASES["markup"])
     assert output[1] == ("&lt;script&gt;alert(1)&lt;/script&gt; &lt;b&gt;bold&lt;/b&gt; &amp;amp;\n"
                          '--8&lt;-- "mkdocs.yml"\n'
                          "\\xff\\xfe end\n")
     assert "<script>alert(1)" not in built
+
+
+def test_the_verification_page_lists_every_page_case() -> None:
+    page = (ROOT / "docs" / "verification.md").read_text(encoding="utf-8")
+    section = page[page.index("## 페이지 검사"):page.index("## 실패 사례")]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| ---")][1:]
+    assert len(rows) == len(PAGE_CASES)
+    for message in PAGE_CASES.values():
+        assert f"`{message}`" in section, message
