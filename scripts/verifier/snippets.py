@@ -107,12 +107,17 @@ def load_snippet(root: Path, path: Path) -> Snippet:
     """Read one snippet file; settings errors surface here, syntax errors in the runner."""
     rel = path.relative_to(root).as_posix()
     source = path.read_bytes()
-    try:
-        text = source.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = source[: exc.start].count(b"\n") + 1
-        raise SnippetError(f"{rel}:{line}", "snippet is not valid UTF-8") from None
+    text = _decode(source, rel, "snippet is not valid UTF-8")
     return Snippet(path=path, rel=rel, source=source, settings=parse_settings(rel, text))
+
+
+def _decode(data: bytes, rel: str, problem: str) -> str:
+    """UTF-8 text, or a :class:`SnippetError` naming the line of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SnippetError(f"{rel}:{line}", problem) from None
 
 
 def discover(root: Path, snippets_dir: Path, selectors: list[str], pattern: str | None) -> list[Path]:
@@ -178,12 +183,7 @@ def read_expectation(root: Path, path: Path) -> str:
     rel = path.relative_to(root).as_posix()
     if not path.exists():
         raise SnippetError(rel, "expected output is missing; record it with `python scripts/verify.py --update <snippet>` and review the diff")
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise SnippetError(f"{rel}:{line}", "expected output is not valid UTF-8 (the verifier writes undecodable bytes as \\xNN)") from None
+    text = _decode(path.read_bytes(), rel, "expected output is not valid UTF-8 (the verifier writes undecodable bytes as \\xNN)")
     for lineno, line in enumerate(text.splitlines(), start=1):
         if _CONFLICT_MARKER.match(line):
             raise SnippetError(f"{rel}:{lineno}", "expected output contains a merge-conflict marker")
