@@ -50,6 +50,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pages  # noqa: E402  (shared with the site: status labels and anchors)
+from verifier.snippets import pinned_torch, release_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path("drift/results.json")
@@ -197,7 +198,7 @@ def run_environment(python: str, pristine: Path, work: Path) -> Run:
 
 def release_key(version: str) -> tuple[int, ...]:
     """``'1.13.1+cu117'`` → ``(1, 13, 1)`` for ordering the columns oldest first."""
-    return tuple(int(part) for part in re.findall(r"\d+", version.split("+", 1)[0])[:3])
+    return tuple(int(part) for part in re.findall(r"\d+", release_of(version))[:3])
 
 
 def claim_titles(docs: Path) -> dict[str, dict[str, str]]:
@@ -280,7 +281,7 @@ def merge_device_recordings(existing: dict, runs: list[Run], pinned: str | None,
     written: list[str] = []
     for run in runs:
         env = run.report["environment"]
-        release = env["torch"].split("+", 1)[0]
+        release = release_of(env["torch"])
         for path, entry in sorted(run.device_outputs.items()):
             device = entry["settings"]["device"]
             output = entry["output"]
@@ -291,7 +292,7 @@ def merge_device_recordings(existing: dict, runs: list[Run], pinned: str | None,
                 "output": output, "output_sha256": hashlib.sha256(output.encode()).hexdigest(),
             }
             kept = [r for r in recordings.get(path, [])
-                    if not (r["device"] == device and r["torch"].split("+", 1)[0] == release)]
+                    if not (r["device"] == device and release_of(r["torch"]) == release)]
             recordings[path] = sorted([*kept, record], key=lambda r: r["date"], reverse=True)
             target = root / Path(path).with_suffix(".out")
             if release == pinned and not target.exists():
@@ -332,7 +333,7 @@ def render_page(results: dict) -> str:
     """``docs/drift.md``: the same table for the site, in Korean, generated from the JSON alone."""
     envs = results["environments"]
     keys = [env["torch"] for env in envs]
-    short = {key: key.split("+", 1)[0] for key in keys}
+    short = {key: release_of(key) for key in keys}
     date = results["date"][:10]
     pinned = results.get("pinned_torch") or "?"
     out = [
@@ -481,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    torch {run.report['environment']['torch']}: {run.duration_s:.1f}s", file=sys.stderr, flush=True)
             runs.append(run)
         duration = time.monotonic() - started
-        pinned = _pinned(root / "requirements.txt")
+        pinned = pinned_torch(root / "requirements.txt")
         command = f"python scripts/drift.py {shown}"
         results = build_results(runs, pristine, claim_titles(root / "docs"), pinned, started_at, duration, command)
 
@@ -498,12 +499,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _pinned(requirements: Path) -> str | None:
-    for line in requirements.read_text(encoding="utf-8").splitlines() if requirements.exists() else []:
-        match = re.match(r"^\s*torch\s*==\s*([\w.]+)", line)
-        if match:
-            return match[1].split("+", 1)[0]
-    return None
 
 
 def _shown_python(python: str, root: Path) -> str:

@@ -21,6 +21,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from verifier.snippets import release_of
+
 PYTHON_LANGUAGES = {"python", "py", "python3", "py3", "pycon", "pyi"}
 SNIPPETS_DIR = "snippets/"
 PUBLISHABLE = ("passed", "skipped")
@@ -223,9 +225,9 @@ def drift_line(entry: dict, drift: dict | None, drift_href: str) -> str:
     if info is None:
         return ('<p class="verified-output__drift">다른 torch 버전: 아직 확인하지 않았습니다 '
                 "(마지막 drift 실행 뒤에 추가된 스니펫).</p>")
-    built = release(entry["verified"]["torch"]) if entry["status"] != "skipped" and "verified" in entry else None
-    parts = [f"{release(key)} {DRIFT_LABELS.get(result['status'], result['status'])}"
-             for key, result in info["results"].items() if release(key) != built]
+    built = release_of(entry["verified"]["torch"]) if entry["status"] != "skipped" and "verified" in entry else None
+    parts = [f"{release_of(key)} {DRIFT_LABELS.get(result['status'], result['status'])}"
+             for key, result in info["results"].items() if release_of(key) != built]
     if not parts:
         return ""
     stale = (" · 그 뒤 기대 출력이 바뀌어 다시 확인해야 합니다"
@@ -235,11 +237,6 @@ def drift_line(entry: dict, drift: dict | None, drift_href: str) -> str:
     label = ("다른 torch: " if built else "torch별: ") + " · ".join(parts)
     return (f'<p class="verified-output__drift">{html.escape(label)} '
             f'(<a href="{html.escape(href, quote=True)}">{html.escape(drift["date"][:10])} drift</a>{stale})</p>')
-
-
-def release(version: str) -> str:
-    """``'2.13.0+cpu'`` → ``'2.13.0'``."""
-    return version.split("+", 1)[0]
 
 
 def _device_record(entry: dict, devices: dict | None) -> dict | None:
@@ -258,7 +255,7 @@ def _no_device_note(device: str, drift: dict | None) -> str:
     """Say plainly where this device was missing: the build machine, and every drift environment."""
     if drift is None or not drift.get("environments"):
         return "GPU가 있는 기계에서 실행한 적이 없습니다."
-    lacking = [release(env["torch"]) for env in drift["environments"] if device not in env.get("devices", [])]
+    lacking = [release_of(env["torch"]) for env in drift["environments"] if device not in env.get("devices", [])]
     if len(lacking) == len(drift["environments"]):
         return (f"drift를 실행한 torch 환경({', '.join(lacking)}, {drift['date'][:10]})에도 "
                 f"{device} 장치(GPU)가 없었습니다.")

@@ -234,7 +234,7 @@ def other_torch() -> str:
         pytest.skip(f"no second torch at {OTHER} (set OTHER_TORCH_PYTHON); see README 'Drift across torch versions'")
     version = subprocess.run([OTHER, "-c", "import torch; print(torch.__version__.split('+')[0])"],
                              capture_output=True, text=True, check=True).stdout.strip()
-    if version == drift._pinned(ROOT / "requirements.txt"):
+    if version == drift.pinned_torch(ROOT / "requirements.txt"):
         pytest.skip(f"{OTHER} has the pinned torch {version}")
     return ".".join(version.split(".")[:2])
 
