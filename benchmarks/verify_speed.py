@@ -16,9 +16,7 @@ otherwise idle machine: ``python benchmarks/verify_speed.py``.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -26,6 +24,9 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from verifier.project import VERIFIER_PARTS, copy_project
+from verifier.report import Status, load
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"cold verify": 2.0, "cached verify": 0.2}
@@ -43,10 +44,7 @@ def timed(command: list[str], cwd: Path, must_pass: bool = False) -> float:
 
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="verify-bench-") as tmp:
-        project = Path(tmp)
-        for name in ("scripts", "snippets"):
-            shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copy(ROOT / "requirements.txt", project)
+        project = copy_project(ROOT, Path(tmp), VERIFIER_PARTS)
         verify = [sys.executable, "scripts/verify.py"]
         snippets = sorted(p for p in (project / "snippets").rglob("*.py")
                           if not any(part.startswith(("_", ".")) for part in p.relative_to(project / "snippets").parts))
@@ -56,8 +54,8 @@ def main() -> int:
             "cold verify": timed(verify, project, must_pass=True),
             "cached verify": timed(verify, project, must_pass=True),
         }
-        report = json.loads((project / ".verify" / "report.json").read_text(encoding="utf-8"))
-        if not all(entry["cached"] for entry in report["snippets"] if entry["status"] == "passed"):
+        report = load(project / ".verify" / "report.json")
+        if not all(entry.cached for entry in report.entries if entry.status is Status.PASSED):
             sys.exit("the second verify run was not fully cached")
         start = time.perf_counter()
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:

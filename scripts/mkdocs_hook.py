@@ -1,8 +1,8 @@
 """MkDocs hook: the gate between the verifier and the published site.
 
 Kept thin on purpose: verification is ``scripts/verify.py`` (its own process, because
-forking inside ``mkdocs serve``'s threaded process is unsafe) and page expansion is
-``scripts/pages.py``; this file only wires them to MkDocs events, so replacing the
+forking inside ``mkdocs serve``'s threaded process is unsafe) and everything a reader sees
+is ``scripts/verified_site/``; this file only wires them to MkDocs events, so replacing the
 renderer means rewriting this file alone.
 
 Publishing is atomic: MkDocs writes into a sibling ``.site.partial-*`` folder, and only a
@@ -13,7 +13,6 @@ build that finished without errors (and, under ``--strict``, without warnings) r
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
 import os
 import shutil
@@ -27,15 +26,16 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler, get_relative_url
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pages  # noqa: E402
+from verified_site import drift_page, pages
+from verified_site.text import Text, text_for
+from verifier import drift_results
+from verifier.report import Entry, ReportError, load
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / ".verify" / "report.json"
-#: What ``scripts/drift.py`` recorded under other torch versions and devices (committed;
-#: read as plain JSON, so a build never needs those installs).
-DRIFT_RESULTS = ROOT / "drift" / "results.json"
-DRIFT_DEVICES = ROOT / "drift" / "devices.json"
+#: The normalization rules' section on the verification page (an explicit heading id).
+RULES_PAGE, RULES_ANCHOR = "verification/", "normalization"
+DRIFT_PAGE = "drift/"
 #: The torch source files the API reference renders, copied so griffe reads only these.
 API_SOURCES = ("nn/modules/module.py", "nn/parameter.py")
 API_DIR = ROOT / ".cache" / "api-sources"
@@ -49,11 +49,14 @@ class _Build:
     config: MkDocsConfig
     final_dir: Path
     partial_dir: Path
-    warnings: CountHandler | None = None
-    report: dict[str, dict] = {}
-    included: set[str] = set()
-    drift: dict | None = None
-    devices: dict | None = None
+    text: Text
+
+    def __init__(self) -> None:
+        self.warnings: CountHandler | None = None
+        self.report: dict[str, Entry] = {}
+        self.included: set[str] = set()
+        self.drift: drift_results.DriftResults | None = None
+        self.devices = drift_results.DeviceRecordings()
 
 
 _build = _Build()
@@ -68,6 +71,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     shutil.rmtree(_build.partial_dir, ignore_errors=True)
     config.site_dir = str(_build.partial_dir)
     _build.included = set()
+    _build.text = text_for(config.theme["language"])
     if config.strict:
         _build.warnings = CountHandler()
         _build.warnings.setLevel(logging.WARNING)
@@ -85,26 +89,35 @@ def on_pre_build(config: MkDocsConfig) -> None:
         raise PluginError(f"snippet verification failed; nothing was published.\n{result.stdout}{result.stderr}".rstrip())
     for line in result.stdout.splitlines():
         log.info(line)
-    _build.report = {entry["path"]: entry for entry in json.loads(REPORT.read_text(encoding="utf-8"))["snippets"]}
-    _build.drift = _read_json(DRIFT_RESULTS)
-    _build.devices = _read_json(DRIFT_DEVICES)
+    try:
+        _build.report = {entry.path: entry for entry in load(REPORT).entries}
+        _build.drift = drift_results.load_results(ROOT)
+        _build.devices = drift_results.load_devices(ROOT)
+    except (ReportError, drift_results.DriftError) as exc:
+        raise PluginError(str(exc)) from exc
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: object) -> str:
-    expanded = pages.expand(markdown, _build.report)
+    if drift_page.MARKER in markdown and _build.drift is not None:
+        docs = Path(config.docs_dir)
+        sources = [(p.relative_to(docs).as_posix(), p.read_text(encoding="utf-8-sig")) for p in docs.rglob("*.md")]
+        claims = drift_page.claims_from_pages(sources)
+        markdown = markdown.replace(drift_page.MARKER, drift_page.render(_build.drift, claims, _build.text))
+    expanded = pages.expand(markdown, _build.report, _build.text)
     if expanded.problems:
         source = Path(page.file.abs_src_path or page.file.src_path)
         offset = _front_matter_lines(source, markdown)
         where = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source
         raise PluginError("\n".join(f"{where}:{p.line + offset}: {p.message}" for p in expanded.problems))
-    _build.included.update(expanded.included)
+    _build.included.update(include.path for include in expanded.included)
     return expanded.markdown
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, **_: object) -> str:
-    rules = get_relative_url("verification/", page.url) + "#정규화"
-    drift = get_relative_url("drift/", page.url)
-    return pages.render_outputs(html, _build.report, rules, _build.drift, drift, _build.devices)
+    context = pages.Context(text=_build.text, rules_href=f"{get_relative_url(RULES_PAGE, page.url)}#{RULES_ANCHOR}",
+                            drift=_build.drift, drift_href=get_relative_url(DRIFT_PAGE, page.url),
+                            devices=_build.devices)
+    return pages.render_outputs(html, _build.report, context)
 
 
 def on_post_build(config: MkDocsConfig) -> None:
@@ -152,7 +165,7 @@ def _copy_api_sources() -> None:
     spec = importlib.util.find_spec("torch")
     if spec is None or not spec.submodule_search_locations:
         raise PluginError("torch is not installed: the API reference renders from the installed torch")
-    torch_dir = Path(list(spec.submodule_search_locations)[0])
+    torch_dir = Path(next(iter(spec.submodule_search_locations)))
     for rel in API_SOURCES:
         target = API_DIR / "torch" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -160,16 +173,6 @@ def _copy_api_sources() -> None:
         for package in target.relative_to(API_DIR).parents:
             if package != Path("."):
                 (API_DIR / package / "__init__.py").touch()
-
-
-def _read_json(path: Path) -> dict | None:
-    """A committed drift file, or None where it does not exist (pages then say nothing about drift)."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise PluginError(f"{path.relative_to(ROOT)} is unreadable ({exc}); regenerate it with scripts/drift.py") from exc
 
 
 def _front_matter_lines(source: Path, markdown: str) -> int:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from verifier.report import Status
+
 #: Where the cases live in the temporary project: ``snippets/hostile/<id>.py``.
 TOPIC = "hostile"
 
@@ -22,7 +24,7 @@ TOPIC = "hostile"
 GRACE = 1.0
 
 #: Statuses after which ``--update`` must leave the expectation alone.
-NEVER_RECORDED = ("timeout", "crashed", "memory", "flood", "nondeterministic")
+NEVER_RECORDED = tuple(status for status in Status if status.untrustworthy_output)
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Case:
     source: str
     out: str | bytes | None
     """The ``.out`` beside it (bytes: written as is; None: there is none)."""
-    status: str
+    status: Status
     """The report status it must get under ``--twice``."""
     message: str
     """Text the verifier must print for it (and put in the report's message or diff)."""
@@ -50,11 +52,11 @@ class Case:
         return f"snippets/{TOPIC}/{self.id}.py"
 
 
-def _case(id: str, title: str, source: str, out: str | bytes | None, status: str, message: str = "",
+def _case(id: str, title: str, source: str, out: str | bytes | None, status: Status, message: str = "",
           records: bool | None = None, **more) -> Case:
     """A case whose ``records`` defaults to what its status implies."""
     if records is None:
-        records = status in ("passed", "failed")
+        records = status.recordable
     return Case(id, title, source, out, status, message, records, **more)
 
 
@@ -65,110 +67,110 @@ CASES: tuple[Case, ...] = (
     # --- the snippet or its expectation is broken -------------------------------------------
     _case("syntax_error", "문법 오류 (닫히지 않은 괄호)",
           "print('never runs')\nvalues = [1, 2\nprint(values)\n",
-          "never runs\n", "error", f"{_P}syntax_error.py:2: SyntaxError"),
+          "never runs\n", Status.ERROR, f"{_P}syntax_error.py:2: SyntaxError"),
     _case("bad_setting", "잘못된 설정 줄 `# verify: timeout=soon`",
           "# verify: timeout=soon\nprint('x')\n",
-          "x\n", "error", f"{_P}bad_setting.py:1: setting timeout='soon' is not a valid float"),
+          "x\n", Status.ERROR, f"{_P}bad_setting.py:1: setting timeout='soon' is not a valid float"),
     _case("import_error", "없는 모듈을 import",
           "import torch\nimport torch_six_compat\nprint('imported')\n",
-          "imported\n", "failed",
+          "imported\n", Status.FAILED,
           f"output differs from {_P}import_error.out (the snippet raised ModuleNotFoundError at {_P}import_error.py:2)"),
     _case("unexpected_raise", "기대하지 않은 예외가 남",
           "import torch.nn as nn\n\nm = nn.Module()\nm.register_buffer('ok', None)\nprint('registered')\n"
           "m.register_buffer('ok.x', None)\nprint('done')\n",
-          "registered\ndone\n", "failed", f"(the snippet raised KeyError at {_P}unexpected_raise.py:6)"),
+          "registered\ndone\n", Status.FAILED, f"(the snippet raised KeyError at {_P}unexpected_raise.py:6)"),
     _case("missing_raise", "기대한 예외가 나지 않음",
           "import torch.nn as nn\n\nm = nn.Module()\nm.register_buffer('buf', None)  # None은 허용된다\nprint('no error')\n",
           f"{_TRACEBACK}TypeError: cannot assign 'NoneType' object to buffer 'buf' (torch Tensor or None required)\n",
-          "failed", f"{_P}missing_raise.out:1: first difference"),
+          Status.FAILED, f"{_P}missing_raise.out:1: first difference"),
     _case("wrong_message", "예외는 같지만 메시지가 다름",
           "import torch.nn as nn\n\nm = nn.Module()\nm.register_buffer('', None)\n",
           f"{_TRACEBACK}KeyError: \"buffer name can't be empty\"\n",
-          "failed", f"{_P}wrong_message.out:3: first difference"),
+          Status.FAILED, f"{_P}wrong_message.out:3: first difference"),
     _case("missing_out", "`.out` 파일이 없음",
           "print('no expectation yet')\n",
-          None, "error", f"{_P}missing_out.out: expected output is missing", records=True),
+          None, Status.ERROR, f"{_P}missing_out.out: expected output is missing", records=True),
     _case("out_not_utf8", "`.out`이 UTF-8이 아님",
           "print('café')\n",
-          "café\n".encode("latin-1"), "error", f"{_P}out_not_utf8.out:1: expected output is not valid UTF-8", records=True),
+          "café\n".encode("latin-1"), Status.ERROR, f"{_P}out_not_utf8.out:1: expected output is not valid UTF-8", records=True),
     _case("out_conflict", "`.out`에 병합 충돌 표시가 남음",
           "print('new')\n",
           "<<<<<<< HEAD\nold\n=======\nnew\n>>>>>>> branch\n",
-          "error", f"{_P}out_conflict.out:1: expected output contains a merge-conflict marker", records=True),
+          Status.ERROR, f"{_P}out_conflict.out:1: expected output contains a merge-conflict marker", records=True),
     # --- hangs ---------------------------------------------------------------------------------
     _case("hang_loop", "`while True: pass`",
           "# verify: timeout=2\nprint('spinning', flush=True)\nwhile True:\n    pass\n",
-          "spinning\n", "timeout", f"TIMEOUT {_P}hang_loop.py: did not finish within 2 s"),
+          "spinning\n", Status.TIMEOUT, f"TIMEOUT {_P}hang_loop.py: did not finish within 2 s"),
     _case("hang_sleep", "`time.sleep(3600)`",
           "# verify: timeout=2\nimport time\n\ntime.sleep(3600)\n",
-          "", "timeout", f"TIMEOUT {_P}hang_sleep.py: did not finish within 2 s"),
+          "", Status.TIMEOUT, f"TIMEOUT {_P}hang_sleep.py: did not finish within 2 s"),
     _case("stdin_read", "표준 입력을 읽음 (곧바로 EOF)",
           "# verify: timeout=3\nimport sys\n\nprint(repr(sys.stdin.read()))\ninput()\n",
-          f"''\n{_TRACEBACK}EOFError: EOF when reading a line\n", "passed", max_seconds=1.0),
+          f"''\n{_TRACEBACK}EOFError: EOF when reading a line\n", Status.PASSED, max_seconds=1.0),
     _case("omp_fork_deadlock", "병렬 연산 뒤 fork한 자식이 OpenMP에서 교착",
           "# verify: timeout=2\nimport os\n\nimport torch\n\ntorch.set_num_threads(2)\n"
           "bn = torch.nn.BatchNorm2d(64)\nx = torch.randn(8, 64, 32, 32)\nbn(x)\n"
           "pid = os.fork()\nif pid == 0:\n    bn(x)  # 부모의 OpenMP 스레드 풀을 기다리며 멈춘다\n    os._exit(0)\n"
           "os.waitpid(pid, 0)\nprint('no deadlock')\n",
-          "no deadlock\n", "timeout", f"TIMEOUT {_P}omp_fork_deadlock.py: did not finish within 2 s"),
+          "no deadlock\n", Status.TIMEOUT, f"TIMEOUT {_P}omp_fork_deadlock.py: did not finish within 2 s"),
     # --- crashes -------------------------------------------------------------------------------
     _case("os_exit", "`os._exit(3)`로 중간에 종료",
           "import os\n\nprint('before', flush=True)\nos._exit(3)\nprint('after')\n",
-          "before\nafter\n", "crashed", f"CRASHED {_P}os_exit.py: exited with status 3 before the snippet finished"),
+          "before\nafter\n", Status.CRASHED, f"CRASHED {_P}os_exit.py: exited with status 3 before the snippet finished"),
     _case("segfault", "세그멘테이션 폴트 (`SIGSEGV`)",
           "import os\nimport signal\n\nprint('before')\nos.kill(os.getpid(), signal.SIGSEGV)\n",
-          "before\n", "crashed", f"CRASHED {_P}segfault.py: killed by signal SIGSEGV"),
+          "before\n", Status.CRASHED, f"CRASHED {_P}segfault.py: killed by signal SIGSEGV"),
     _case("abort", "`os.abort()`",
           "import os\n\nprint('before')\nos.abort()\n",
-          "before\n", "crashed", f"CRASHED {_P}abort.py: killed by signal SIGABRT"),
+          "before\n", Status.CRASHED, f"CRASHED {_P}abort.py: killed by signal SIGABRT"),
     _case("sys_exit_midway", "중간에 `sys.exit(0)`: 출력으로 판정 (일치)",
           "import sys\n\nprint('before')\nsys.exit(0)\nprint('after')\n",
-          "before\n", "passed"),
+          "before\n", Status.PASSED),
     _case("sys_exit_judged", "중간에 `sys.exit(0)`: 출력으로 판정 (불일치)",
           "import sys\n\nprint('before')\nsys.exit(0)\nprint('after')\n",
-          "before\nafter\n", "failed", f"{_P}sys_exit_judged.out:2: first difference"),
+          "before\nafter\n", Status.FAILED, f"{_P}sys_exit_judged.out:2: first difference"),
     # --- resources -----------------------------------------------------------------------------
     _case("memory_grow", "메모리를 계속 채움 (128 MiB씩, 상한 256 MiB)",
           "# verify: memory=256\nchunks = []\nfor _ in range(32):\n    chunks.append(b'x' * 2**27)\n"
           "print('allocated', len(chunks))\n",
-          "allocated 32\n", "memory", f"MEMORY {_P}memory_grow.py: ran out of memory under its cap of 256 MiB"),
+          "allocated 32\n", Status.MEMORY, f"MEMORY {_P}memory_grow.py: ran out of memory under its cap of 256 MiB"),
     _case("memory_huge", "기기보다 큰 64 GiB 텐서",
           "import torch\n\nx = torch.empty(64 * 2**30, dtype=torch.uint8)\nprint(x.shape)\n",
-          "torch.Size([68719476736])\n", "memory", f"MEMORY {_P}memory_huge.py: ran out of memory under its cap of 2048 MiB"),
+          "torch.Size([68719476736])\n", Status.MEMORY, f"MEMORY {_P}memory_huge.py: ran out of memory under its cap of 2048 MiB"),
     _case("flood_stdout", "표준 출력으로 끝없이 출력",
           "import sys\n\nwhile True:\n    sys.stdout.write('x' * 65536)\n",
-          "", "flood", f"FLOOD {_P}flood_stdout.py: printed more than 1024 KiB; stopped and cut there"),
+          "", Status.FLOOD, f"FLOOD {_P}flood_stdout.py: printed more than 1024 KiB; stopped and cut there"),
     _case("flood_stderr", "표준 오류로 16 MiB를 한 번에 (상한 64 KiB)",
           "# verify: output=64\nimport sys\n\nprint('y' * (16 * 2**20), file=sys.stderr)\n",
-          "", "flood", f"FLOOD {_P}flood_stderr.py: printed more than 64 KiB; stopped and cut there"),
+          "", Status.FLOOD, f"FLOOD {_P}flood_stderr.py: printed more than 64 KiB; stopped and cut there"),
     # --- the file system -----------------------------------------------------------------------
     _case("writes_files", "파일을 쓰고 작업 폴더를 옮김",
           "import os\nfrom pathlib import Path\n\nPath('result.txt').write_text('written')\nos.makedirs('sub/dir')\n"
           "os.chdir('sub/dir')\nPath('deeper.txt').write_text('written')\nprint(os.getcwd())\nprint(sorted(os.listdir('../..')))\n",
-          "<tmp>/sub/dir\n['result.txt', 'sub']\n", "passed"),
+          "<tmp>/sub/dir\n['result.txt', 'sub']\n", Status.PASSED),
     _case("imports_helper", "옆의 도우미 모듈을 import (`__pycache__`를 남기지 않음)",
           "import _helper\n\nprint(_helper.GREETING)\n",
-          "hello from a helper\n", "passed", files={f"{_P}_helper.py": "GREETING = 'hello from a helper'\n"}),
+          "hello from a helper\n", Status.PASSED, files={f"{_P}_helper.py": "GREETING = 'hello from a helper'\n"}),
     # --- output that is not plain text --------------------------------------------------------
     _case("output_not_utf8", "UTF-8이 아닌 바이트를 출력",
           "import sys\n\nsys.stdout.buffer.write(b'caf\\xe9 \\xff\\xfe\\n')\n",
-          "caf\\xe9 \\xff\\xfe\n", "passed"),
+          "caf\\xe9 \\xff\\xfe\n", Status.PASSED),
     _case("output_markup", "`<script>`와 HTML 태그를 출력",
           "print(\"<script>alert('x')</script> <b>굵게</b> &amp;\")\n",
-          "<script>alert('x')</script> <b>굵게</b> &amp;\n", "passed"),
+          "<script>alert('x')</script> <b>굵게</b> &amp;\n", Status.PASSED),
     # --- non-determinism -----------------------------------------------------------------------
     _case("nondet_time", "`time.time()` 출력",
           "import time\n\nprint(time.time())\n",
-          "0\n", "nondeterministic", f"NONDETERMINISTIC {_P}nondet_time.py: two runs printed different output"),
+          "0\n", Status.NONDETERMINISTIC, f"NONDETERMINISTIC {_P}nondet_time.py: two runs printed different output"),
     _case("nondet_pid", "`os.getpid()` 출력",
           "import os\n\nprint(os.getpid())\n",
-          "0\n", "nondeterministic", f"NONDETERMINISTIC {_P}nondet_pid.py: two runs printed different output"),
+          "0\n", Status.NONDETERMINISTIC, f"NONDETERMINISTIC {_P}nondet_pid.py: two runs printed different output"),
     _case("nondet_random", "시드 없는 `random.random()`",
           "import random\n\nprint(random.random())\n",
-          "0\n", "nondeterministic", f"NONDETERMINISTIC {_P}nondet_random.py: two runs printed different output"),
+          "0\n", Status.NONDETERMINISTIC, f"NONDETERMINISTIC {_P}nondet_random.py: two runs printed different output"),
     _case("nondet_torch", "시드 없는 `torch.rand(3)`",
           "import torch\n\nprint(torch.rand(3))\n",
-          "0\n", "nondeterministic", f"NONDETERMINISTIC {_P}nondet_torch.py: two runs printed different output"),
+          "0\n", Status.NONDETERMINISTIC, f"NONDETERMINISTIC {_P}nondet_torch.py: two runs printed different output"),
     # --- isolation: iso_0_polluter changes everything it can; each iso_* case after it checks one thing
     _case("iso_0_polluter", "전역 훅·`register_buffer` 교체·기본 dtype·시드·`sys.modules`를 바꿈",
           "import random\nimport sys\nimport types\n\nimport torch\nimport torch.nn as nn\nfrom torch.nn.modules import module\n\n"
@@ -177,26 +179,26 @@ CASES: tuple[Case, ...] = (
           "torch.set_default_dtype(torch.float64)\ntorch.manual_seed(1234)\nrandom.seed(1234)\n"
           "fake = types.ModuleType('json')\nfake.dumps = lambda obj: 'FAKE'\nsys.modules['json'] = fake\n"
           "nn.Linear(1, 1)\nprint('polluted')\n",
-          "HOOK weight\nHOOK bias\npolluted\n", "passed"),
+          "HOOK weight\nHOOK bias\npolluted\n", Status.PASSED),
     _case("iso_hooks", "다른 스니펫의 전역 파라미터 등록 훅이 보이지 않음",
           "import torch.nn as nn\nfrom torch.nn.modules import module\n\nlin = nn.Linear(2, 2)\n"
           "print('global parameter hooks:', len(module._global_parameter_registration_hooks))\n"
           "print('parameters:', [name for name, _ in lin.named_parameters()])\n",
-          "global parameter hooks: 0\nparameters: ['weight', 'bias']\n", "passed"),
+          "global parameter hooks: 0\nparameters: ['weight', 'bias']\n", Status.PASSED),
     _case("iso_monkeypatch", "다른 스니펫이 바꾼 `nn.Module.register_buffer`가 보이지 않음",
           "import torch\nimport torch.nn as nn\n\nm = nn.Module()\nm.register_buffer('running_mean', torch.zeros(2))\n"
           "print('register_buffer:', nn.Module.register_buffer.__qualname__)\nprint('buffers:', list(m._buffers))\n",
-          "register_buffer: Module.register_buffer\nbuffers: ['running_mean']\n", "passed"),
+          "register_buffer: Module.register_buffer\nbuffers: ['running_mean']\n", Status.PASSED),
     _case("iso_dtype", "다른 스니펫이 바꾼 기본 dtype이 보이지 않음",
           "import torch\n\nprint(torch.get_default_dtype(), torch.tensor(1.0).dtype)\n",
-          "torch.float32 torch.float32\n", "passed"),
+          "torch.float32 torch.float32\n", Status.PASSED),
     _case("iso_seeds", "다른 스니펫이 정한 시드가 보이지 않음",
           "import random\n\nimport torch\n\nprint('torch seed is 1234:', torch.initial_seed() == 1234)\n"
           "print('random seeded with 1234:', random.getstate() == random.Random(1234).getstate())\n",
-          "torch seed is 1234: False\nrandom seeded with 1234: False\n", "passed"),
+          "torch seed is 1234: False\nrandom seeded with 1234: False\n", Status.PASSED),
     _case("iso_sys_modules", "다른 스니펫이 바꾼 `sys.modules`가 보이지 않음",
           "import json\n\nprint(json.dumps({'a': 1}))\n",
-          "{\"a\": 1}\n", "passed"),
+          "{\"a\": 1}\n", Status.PASSED),
 )
 
 #: The page's table header (the rows follow, one per case, in this order).

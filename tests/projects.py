@@ -1,23 +1,26 @@
 """Throwaway copies of the project for tests that run the verifier as a command.
 
 A test writes the snippets it needs into a copy that holds only what the verifier reads
-(``scripts/`` and ``requirements.txt``), runs ``python scripts/verify.py`` there as its own
-process, exactly as a person or CI would, and inspects the exit status, the printed text
-and the JSON report. Nothing a test does can touch the real ``snippets/`` or ``.verify/``.
+besides snippets (``scripts/`` and ``requirements.txt``), runs ``python scripts/verify.py``
+there as its own process, exactly as a person or CI would, and inspects the exit status,
+the printed text and the report (read through ``verifier.report``, as every reader does).
+Nothing a test does can touch the real ``snippets/`` or ``.verify/``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from verifier.project import copy_project
+from verifier.report import Entry, Report, load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,16 +38,22 @@ class Run:
     stderr: str
     wall: float
     """Seconds from start to exit, measured around the process."""
-    report: dict | None
+    report: Report | None
 
-    def entry(self, rel: str) -> dict:
+    def entry(self, rel: str) -> Entry:
         """The report entry of ``rel`` (``snippets/...py``); fails the test if there is none."""
         assert self.report is not None, f"no report written (exit {self.rc}):\n{self.stdout}{self.stderr}"
-        found = [e for e in self.report["snippets"] if e["path"] == rel]
-        assert len(found) == 1, f"{rel} not in the report: {[e['path'] for e in self.report['snippets']]}"
-        return found[0]
+        found = self.report.entry(rel)
+        assert found is not None, f"{rel} not in the report: {[e.path for e in self.report.entries]}"
+        return found
 
-    def summary(self) -> re.Match:
+    @property
+    def paths(self) -> list[str]:
+        """The snippets the report lists, in its order."""
+        assert self.report is not None, f"no report written (exit {self.rc}):\n{self.stdout}{self.stderr}"
+        return [entry.path for entry in self.report.entries]
+
+    def summary(self) -> re.Match[str]:
         last = self.stdout.rstrip("\n").rsplit("\n", 1)[-1]
         match = SUMMARY.match(last)
         assert match, f"last line is not the summary: {last!r}\n{self.stdout}{self.stderr}"
@@ -56,8 +65,7 @@ class Project:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        shutil.copytree(ROOT / "scripts", root / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copy(ROOT / "requirements.txt", root / "requirements.txt")
+        copy_project(ROOT, root, ("scripts", "requirements.txt"))
         (root / "snippets").mkdir()
 
     def write(self, rel: str, content: str | bytes) -> Path:
@@ -74,7 +82,7 @@ class Project:
             self.write(f"snippets/{name}.out", out)
         return f"snippets/{name}.py"
 
-    def verify(self, *args: str, timeout: float = 120, env: dict[str, str | None] | None = None,
+    def verify(self, *args: str, timeout: float = 120, env: Mapping[str, str | None] | None = None,
                report: Path | None = None) -> Run:
         """Run ``python scripts/verify.py <args>`` in the project and read the report it wrote.
 
@@ -96,8 +104,7 @@ class Project:
             os.close(stdin_r)
             os.close(stdin_w)
         wall = time.monotonic() - started
-        data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
-        return Run(proc.returncode, proc.stdout, proc.stderr, wall, data)
+        return Run(proc.returncode, proc.stdout, proc.stderr, wall, load(report) if report.exists() else None)
 
     def tree(self) -> dict[str, str]:
         """Every file and folder under the root with a digest of its bytes.

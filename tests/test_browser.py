@@ -31,7 +31,7 @@ import pytest
 try:
     from playwright.sync_api import sync_playwright
 except ImportError:  # the browser-less install: skipped locally, a failure in CI (see below)
-    sync_playwright = None
+    sync_playwright = None  # type: ignore[assignment]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -127,8 +127,12 @@ class Reader:
         self.context.set_default_timeout(10_000)  # fail in seconds, not Playwright's 30 s per step
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
-        self.page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(f"{msg.text} ({msg.location.get('url')})"))
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
+
+    def _console(self, msg) -> None:
+        if msg.type == "error":
+            self.console_errors.append(f"{msg.text} ({msg.location.get('url')})")
 
     def _route(self, route) -> None:
         url = route.request.url
@@ -304,7 +308,7 @@ def test_every_page_loads_without_console_errors_or_external_requests(reader: Re
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_screenshot(browser, base_url: str, scheme: str, device: str) -> None:
-    options = {"color_scheme": scheme}
+    options: dict[str, object] = {"color_scheme": scheme}
     if device == "phone":
         options |= {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
     r = Reader(browser, base_url, **options)

@@ -1,32 +1,42 @@
-"""Drift across torch versions: classification, the committed results and page, devices, quotes.
+"""Drift across torch versions: classification, the committed results and their page, devices, quotes.
 
 The heavy part (other torch installs) is not needed here: classification and rendering are
-pure functions, the committed ``drift/results.json`` and ``docs/drift.md`` are compared
-with each other, and one end-to-end run uses only the interpreter running the tests. The
-per-version expectation tests need a second torch; they use ``OTHER_TORCH_PYTHON``
-(default: the torch 2.14.1 virtual environment the README describes) and are skipped
-where it does not exist, as in CI.
+pure functions, the committed ``drift/results.json`` is checked for shape and rendered, and
+one end-to-end run uses only the interpreter running the tests. The per-version expectation
+tests need a second torch; they use ``OTHER_TORCH_PYTHON`` (default: the torch 2.14.1
+virtual environment the README describes) and are skipped where it does not exist, as in CI.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
-import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import drift
+from verified_site import drift_page, pages
+from verified_site.text import KOREAN
+from verifier.drift_results import (
+    DeviceRecording,
+    DeviceRecordings,
+    DriftEnvironment,
+    DriftResults,
+    DriftStatus,
+    SnippetDrift,
+    VersionResult,
+    load_devices,
+    load_results,
+)
+from verifier.project import copy_project
+from verifier.report import Entry, Environment, Provenance, Report, Status
+from verifier.snippets import Settings, pinned_torch
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import drift  # noqa: E402
-import pages  # noqa: E402
-
 TRACE = "Traceback (most recent call last):\n  ...\n"
 
 
@@ -40,80 +50,82 @@ TRACE = "Traceback (most recent call last):\n  ...\n"
     (f"{TRACE}KeyboardInterrupt\n", "KeyboardInterrupt"),
     (f"{TRACE}", None),  # a head and nothing else is not an exception
 ])
-def test_final_exception_reads_the_traceback_that_ends_the_output(text: str, exception: str | None) -> None:
+def test_final_exception_reads_the_last_traceback(text: str, exception: str | None) -> None:
     assert drift.final_exception(text) == exception
 
 
 @pytest.mark.parametrize(("verifier", "actual", "expected", "status"), [
-    ("passed", "a\n", "a\n", "same"),
-    ("failed", "b\n", "a\n", "changed"),
+    (Status.PASSED, "a\n", "a\n", DriftStatus.SAME),
+    (Status.FAILED, "b\n", "a\n", DriftStatus.CHANGED),
     # the recording raised, the other torch does not: the output changed, nothing new raised
-    ("failed", "hasattr: True\n", f"hasattr: False\n{TRACE}ModuleNotFoundError: x\n", "changed"),
+    (Status.FAILED, "hasattr: True\n", f"hasattr: False\n{TRACE}ModuleNotFoundError: x\n", DriftStatus.CHANGED),
     # same exception, another message: changed
-    ("failed", f"{TRACE}KeyError: 'b'\n", f"{TRACE}KeyError: 'a'\n", "changed"),
+    (Status.FAILED, f"{TRACE}KeyError: 'b'\n", f"{TRACE}KeyError: 'a'\n", DriftStatus.CHANGED),
     # a traceback the recording lacks
-    ("failed", f"{TRACE}AttributeError: no nn.Buffer\n", "nn.Buffer exists: True\n", "raises"),
+    (Status.FAILED, f"{TRACE}AttributeError: no nn.Buffer\n", "nn.Buffer exists: True\n", DriftStatus.RAISES),
     # a different exception
-    ("failed", f"{TRACE}TypeError: x\n", f"{TRACE}KeyError: 'x'\n", "raises"),
+    (Status.FAILED, f"{TRACE}TypeError: x\n", f"{TRACE}KeyError: 'x'\n", DriftStatus.RAISES),
     # passed against a per-version variant, yet differing from the page's .out: still changed
-    ("passed", "b\n", "a\n", "changed"),
-    ("skipped", None, "a\n", "skipped"),
-    ("skipped", None, None, "skipped"),
-    ("error", None, "a\n", "error"),
-    ("timeout", "partial\n", "a\n", "error"),
-    ("crashed", "", "a\n", "error"),
-    ("passed", "gpu\n", None, "recorded"),
+    (Status.PASSED, "b\n", "a\n", DriftStatus.CHANGED),
+    (Status.SKIPPED, None, "a\n", DriftStatus.SKIPPED),
+    (Status.SKIPPED, None, None, DriftStatus.SKIPPED),
+    (Status.ERROR, None, "a\n", DriftStatus.ERROR),
+    (Status.TIMEOUT, "partial\n", "a\n", DriftStatus.ERROR),
+    (Status.CRASHED, "", "a\n", DriftStatus.ERROR),
+    (Status.PASSED, "gpu\n", None, DriftStatus.RECORDED),
 ])
-def test_classify(verifier: str, actual: str | None, expected: str | None, status: str) -> None:
+def test_classify(verifier: Status, actual: str | None, expected: str | None, status: DriftStatus) -> None:
     assert drift.classify(verifier, actual, expected) == status
 
 
-# --- the committed results and page ------------------------------------------------------
+# --- the committed results and their page --------------------------------------------------
 
-def committed_results() -> dict:
-    return json.loads((ROOT / drift.RESULTS).read_text(encoding="utf-8"))
+def committed_results() -> DriftResults:
+    results = load_results(ROOT)
+    assert results is not None, "drift/results.json is missing"
+    return results
 
 
-def test_the_drift_page_is_generated_from_the_committed_results() -> None:
-    """They cannot disagree: the page is exactly what the JSON renders to."""
-    assert (ROOT / drift.PAGE).read_text(encoding="utf-8") == drift.render_page(committed_results()), \
-        "docs/drift.md is stale: run `python scripts/drift.py --render-only` (or the full drift command)"
+def test_the_drift_page_is_rendered_from_the_committed_results_by_the_site() -> None:
+    """docs/drift.md holds only the marker: the table is never a stale copy of the JSON."""
+    page = (ROOT / "docs" / "drift.md").read_text(encoding="utf-8")
+    assert drift_page.MARKER in page and "| --- |" not in page
+    rendered = drift_page.render(committed_results(), {}, KOREAN)
+    for snippet in committed_results().snippets:
+        assert f"`{snippet.removeprefix('snippets/').removesuffix('.py')}`" in rendered
 
 
 def test_the_committed_results_cover_the_three_torch_versions_from_real_runs() -> None:
     results = committed_results()
-    releases = [env["torch"].split("+")[0] for env in results["environments"]]
+    releases = [env.release for env in results.environments]
     assert releases == ["1.13.1", "2.13.0", "2.14.1"]
-    for env in results["environments"]:
-        assert env["date"] and env["python"] and env["platform"] and "cpu" in env["devices"]
-        assert sum(env["counts"].values()) == len(results["snippets"])
-    for path, info in results["snippets"].items():
+    for env in results.environments:
+        assert env.date and env.python and env.platform and "cpu" in env.devices
+        assert sum(env.counts.values()) == len(results.snippets)
+    for path, info in results.snippets.items():
         assert (ROOT / path).exists(), f"{path} is in drift/results.json but no longer exists"
-        assert set(info["results"]) == {env["torch"] for env in results["environments"]}
-        for result in info["results"].values():
-            assert result["status"] in drift.STATUSES
-            assert ("diff" in result) == (result["status"] in ("changed", "raises"))
+        assert set(info.results) == {env.torch for env in results.environments}
+        for result in info.results.values():
+            assert bool(result.diff) == result.status.has_diff
     # On the pinned torch every claim is what the page shows (or skipped for a missing device).
-    pinned = next(env["torch"] for env in results["environments"] if env["torch"].startswith(results["pinned_torch"]))
-    assert {info["results"][pinned]["status"] for info in results["snippets"].values()} <= {"same", "skipped"}
+    pinned = next(env.torch for env in results.environments if env.release == results.pinned_torch)
+    assert {info.results[pinned].status for info in results.snippets.values()} <= {DriftStatus.SAME, DriftStatus.SKIPPED}
 
 
 def test_the_quotation_is_checked_against_real_torch_1_13() -> None:
     """The quoted register_parameter is 1.13.1's own source; the checks there are all `same`."""
-    results = committed_results()["snippets"]
-    old = next(env for env in committed_results()["environments"] if env["torch"].startswith("1.13."))["torch"]
-    assert "+차이 없음" in results["snippets/quotes/register_parameter_diff.py"]["results"][old]["diff"]
-    checks = results["snippets/quotes/register_parameter_checks.py"]["results"][old]["diff"]
+    results = committed_results()
+    old = next(env.torch for env in results.environments if env.release.startswith("1.13."))
+    assert "+차이 없음" in results.snippets["snippets/quotes/register_parameter_diff.py"].results[old].diff
+    checks = results.snippets["snippets/quotes/register_parameter_checks.py"].results[old].diff
     assert "+2  TypeError       same       same       not isinstance(name, torch._six.string_classes)" in checks
 
 
 # --- an end-to-end run with this interpreter only ----------------------------------------
 
 def small_project(tmp_path: Path) -> Path:
-    """scripts/, requirements.txt and three snippets: one same, one changed, one that now raises."""
-    project = tmp_path / "project"
-    shutil.copytree(ROOT / "scripts", project / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "requirements.txt", project / "requirements.txt")
+    """The verifier and four snippets: one same, one changed, one that now raises, one on a GPU."""
+    project = copy_project(ROOT, tmp_path / "project", ("scripts", "requirements.txt"))
     topic = project / "snippets" / "t"
     topic.mkdir(parents=True)
     (topic / "same.py").write_text("print('ok')\n", encoding="utf-8")
@@ -123,75 +135,94 @@ def small_project(tmp_path: Path) -> Path:
     (topic / "raises.py").write_text("print('a')\nraise KeyError('gone')\n", encoding="utf-8")
     (topic / "raises.out").write_text("a\nb\n", encoding="utf-8")
     (topic / "gpu.py").write_text("# verify: device=cuda\nprint('gpu')\n", encoding="utf-8")
-    (project / "docs").mkdir()
-    (project / "docs" / "p.md").write_text('```python title="같은 출력 | 표"\n--8<-- "snippets/t/same.py"\n```\n',
-                                           encoding="utf-8")
     return project
 
 
-def test_the_drift_command_writes_results_page_and_devices(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_drift_command_writes_results_and_devices_and_renders_nothing(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
     project = small_project(tmp_path)
     assert drift.main(["--python", sys.executable, "--root", str(project)]) == 0
     printed = capsys.readouterr().out
-    results = json.loads((project / drift.RESULTS).read_text(encoding="utf-8"))
-    (key,) = [env["torch"] for env in results["environments"]]
-    statuses = {path: info["results"][key]["status"] for path, info in results["snippets"].items()}
-    has_cuda = "cuda" in results["environments"][0]["devices"]
-    assert statuses == {"snippets/t/same.py": "same", "snippets/t/changed.py": "changed",
-                        "snippets/t/raises.py": "raises",
-                        "snippets/t/gpu.py": "recorded" if has_cuda else "skipped"}
-    assert results["snippets"]["snippets/t/same.py"]["title"] == "같은 출력 | 표"
-    assert "-old\n+new\n" in results["snippets"]["snippets/t/changed.py"]["results"][key]["diff"]
-    page = (project / drift.PAGE).read_text(encoding="utf-8")
-    assert page == drift.render_page(results)
-    assert "[같은 출력 \\| 표](p.md)" in page and "{#t-changed}" in page and "[다름](#t-changed)" in page
+    results = load_results(project)
+    assert results is not None
+    (key,) = [env.torch for env in results.environments]
+    statuses = {path: info.results[key].status for path, info in results.snippets.items()}
+    has_cuda = "cuda" in results.environments[0].devices
+    assert statuses == {"snippets/t/same.py": DriftStatus.SAME, "snippets/t/changed.py": DriftStatus.CHANGED,
+                        "snippets/t/raises.py": DriftStatus.RAISES,
+                        "snippets/t/gpu.py": DriftStatus.RECORDED if has_cuda else DriftStatus.SKIPPED}
+    assert "-old\n+new\n" in results.snippets["snippets/t/changed.py"].results[key].diff
     assert "t/changed" in printed and "drift: 4 snippets × 1 torch versions in" in printed
-    recordings = json.loads((project / drift.DEVICES).read_text(encoding="utf-8"))["recordings"]
-    assert ("snippets/t/gpu.py" in recordings) == has_cuda
+    assert ("snippets/t/gpu.py" in load_devices(project).recordings) == has_cuda
     assert not (project / ".verify").exists(), "the drift run must not touch the project's verifier cache"
+    assert not (project / "docs").exists(), "drift produces results; the site renders them"
+    # The site renders the page from those results, with the claim titled and linked from its page.
+    claims = drift_page.claims_from_pages([("p.md", '```python title="같은 출력 | 표"\n--8<-- "snippets/t/same.py"\n```\n')])
+    page = drift_page.render(results, claims, KOREAN)
+    assert "[같은 출력 \\| 표](p.md)" in page and "{#t-changed}" in page and "[다름](#t-changed)" in page
+
+
+def test_expectations_are_read_byte_for_byte(tmp_path: Path) -> None:
+    """A recorded carriage return stays one: ``same``, never ``changed`` by universal newlines."""
+    project = small_project(tmp_path)
+    (project / "snippets/t/same.py").write_text("print('10%', end='\\r')\nprint('100%')\n", encoding="utf-8")
+    (project / "snippets/t/same.out").write_bytes(b"10%\r100%\n")
+    assert drift.shown_expectation(project, "snippets/t/same.py") == "10%\r100%\n"
 
 
 # --- device recordings ------------------------------------------------------------------
 
-def fake_run(torch: str, devices: list[str], outputs: dict[str, str]) -> drift.Run:
-    env = {"torch": torch, "python": "3.11.7", "platform": "Linux-x", "machine": "x86_64",
-           "date": "2026-11-27T00:00:00+00:00", "devices": devices}
-    entries = {path: {"path": path, "status": "passed", "output": out, "settings": {"device": "cuda"}}
-               for path, out in outputs.items()}
-    return drift.Run("python", {"environment": env, "snippets": list(entries.values())}, 1.0,
-                     {"cuda": ["NVIDIA H100 80GB HBM3"]}, entries)
+def fake_run(torch: str, devices: tuple[str, ...], outputs: dict[str, str]) -> drift.Run:
+    env = Environment(torch=torch, python="3.11.7", platform="Linux-x", machine="x86_64",
+                      date="2026-11-27T00:00:00+00:00", verifier="2.0.0", devices=devices)
+    entries = {path: Entry(path=path, status=Status.PASSED, output=out,
+                           settings=drift_settings("cuda")) for path, out in outputs.items()}
+    report = Report(environment=env, entries=tuple(entries.values()), fingerprint="f", pinned_torch="2.13.0")
+    return drift.Run("python", report, 1.0, {"cuda": ("NVIDIA H100 80GB HBM3",)}, entries)
+
+
+def drift_settings(device: str) -> Settings:
+    return Settings(device=device)
 
 
 def test_a_gpu_run_is_recorded_with_provenance_and_never_erased(tmp_path: Path) -> None:
     (tmp_path / "snippets" / "d").mkdir(parents=True)
-    run = fake_run("2.13.0+cu130", ["cpu", "meta", "cuda"], {"snippets/d/g.py": "cuda\n"})
-    devices, written = drift.merge_device_recordings({}, [run], "2.13.0", tmp_path)
-    (record,) = devices["recordings"]["snippets/d/g.py"]
-    assert record["device_name"] == "NVIDIA H100 80GB HBM3" and record["torch"] == "2.13.0+cu130"
-    assert record["output_sha256"] == hashlib.sha256(b"cuda\n").hexdigest()
+    run = fake_run("2.13.0+cu130", ("cpu", "meta", "cuda"), {"snippets/d/g.py": "cuda\n"})
+    devices, written = drift.merge_device_recordings(DeviceRecordings(), [run], "2.13.0", tmp_path)
+    (record,) = devices.recordings["snippets/d/g.py"]
+    assert record.device_name == "NVIDIA H100 80GB HBM3" and record.torch == "2.13.0+cu130"
+    assert record.output_sha256 == hashlib.sha256(b"cuda\n").hexdigest()
     assert written == ["snippets/d/g.out"] and (tmp_path / "snippets/d/g.out").read_text() == "cuda\n"
     # A later run without a GPU keeps it; a run on another torch adds its own record.
     kept, _ = drift.merge_device_recordings(devices, [], "2.13.0", tmp_path)
-    assert kept["recordings"] == devices["recordings"]
-    other = fake_run("2.14.1+cu130", ["cpu", "meta", "cuda"], {"snippets/d/g.py": "cuda!\n"})
+    assert kept.recordings == devices.recordings
+    other = fake_run("2.14.1+cu130", ("cpu", "meta", "cuda"), {"snippets/d/g.py": "cuda!\n"})
     both, written = drift.merge_device_recordings(devices, [other], "2.13.0", tmp_path)
-    assert len(both["recordings"]["snippets/d/g.py"]) == 2 and written == []
+    assert len(both.recordings["snippets/d/g.py"]) == 2 and written == []
     assert (tmp_path / "snippets/d/g.out").read_text() == "cuda\n", "only the pinned torch writes <name>.out"
 
 
-SKIPPED = {"path": "snippets/d/g.py", "status": "skipped", "settings": {"device": "cuda"},
-           "message": "needs device 'cuda', which this machine does not have (available: cpu, meta)",
-           "output": "", "recorded": False, "expected_sha256": None}
-DRIFT = {"date": "2026-11-27T00:00:00+00:00",
-         "environments": [{"torch": v, "devices": ["cpu", "meta"]} for v in ("1.13.1+cu117", "2.13.0+cpu", "2.14.1+cu130")],
-         "snippets": {"snippets/d/g.py": {"results": {v: {"status": "skipped"} for v in ("1.13.1+cu117", "2.13.0+cpu", "2.14.1+cu130")}},
-                      "snippets/a/b.py": {"expected_sha256": "e1", "results": {
-                          "1.13.1+cu117": {"status": "changed"}, "2.13.0+cpu": {"status": "same"},
-                          "2.14.1+cu130": {"status": "same"}}}}}
+SKIPPED = Entry(path="snippets/d/g.py", status=Status.SKIPPED, settings=drift_settings("cuda"),
+                message="needs device 'cuda', which this machine does not have (available: cpu, meta)")
+TORCHES = ("1.13.1+cu117", "2.13.0+cpu", "2.14.1+cu130")
+DRIFT = DriftResults(
+    command="python scripts/drift.py", date="2026-11-27T00:00:00+00:00", duration_s=1.0, pinned_torch="2.13.0",
+    environments=tuple(DriftEnvironment(torch=v, python="3.11.7", platform="Linux", machine="x86_64",
+                                        date="2026-11-27T00:00:00+00:00", devices=("cpu", "meta"), device_names={},
+                                        duration_s=1.0, counts={}) for v in TORCHES),
+    snippets={"snippets/d/g.py": SnippetDrift("cuda", None, {v: VersionResult(DriftStatus.SKIPPED) for v in TORCHES}),
+              "snippets/a/b.py": SnippetDrift("cpu", "e1", {
+                  TORCHES[0]: VersionResult(DriftStatus.CHANGED, diff="-a\n+b\n"), TORCHES[1]: VersionResult(DriftStatus.SAME),
+                  TORCHES[2]: VersionResult(DriftStatus.SAME)})})
+
+
+def context(devices: DeviceRecordings | None = None, drift_results: DriftResults | None = DRIFT) -> pages.Context:
+    return pages.Context(text=KOREAN, rules_href="../v/", drift=drift_results, drift_href="../drift/",
+                         devices=devices or DeviceRecordings())
 
 
 def test_a_skipped_device_snippet_without_a_recording_says_so_plainly() -> None:
-    html = pages.render_output(SKIPPED, "../v/", DRIFT, "../drift/", {"recordings": {}})
+    html = pages.render_output(SKIPPED, context())
     assert "<pre>" not in html, "no empty output block pretending to be a recording"
     assert "아직 cuda에서 실행해 기록한 출력이 없습니다" in html
     assert "1.13.1, 2.13.0, 2.14.1" in html and "GPU" in html
@@ -199,28 +230,29 @@ def test_a_skipped_device_snippet_without_a_recording_says_so_plainly() -> None:
 
 
 def test_a_skipped_device_snippet_shows_its_recording_with_provenance() -> None:
-    entry = {**SKIPPED, "output": "cuda\n", "recorded": True, "expected_sha256": hashlib.sha256(b"cuda\n").hexdigest()}
-    record = {"device": "cuda", "device_name": "NVIDIA H100 80GB HBM3", "torch": "2.13.0+cu130", "python": "3.11.7",
-              "date": "2026-11-20T00:00:00+00:00", "output": "cuda\n", "output_sha256": entry["expected_sha256"]}
-    html = pages.render_output(entry, "../v/", DRIFT, "../drift/", {"recordings": {"snippets/d/g.py": [record]}})
+    digest = hashlib.sha256(b"cuda\n").hexdigest()
+    entry = Entry(**{**vars(SKIPPED), "output": "cuda\n", "expected_sha256": digest})
+    record = DeviceRecording(device="cuda", device_name="NVIDIA H100 80GB HBM3", torch="2.13.0+cu130", python="3.11.7",
+                             platform="Linux", date="2026-11-20T00:00:00+00:00", output="cuda\n", output_sha256=digest)
+    html = pages.render_output(entry, context(DeviceRecordings({"snippets/d/g.py": (record,)})))
     assert "<code>cuda\n</code>" in html and "NVIDIA H100 80GB HBM3 · torch 2.13.0+cu130" in html
     assert "2026-11-20 기록" in html
     # A recording whose provenance is unknown (no matching record) says that too.
-    html = pages.render_output(entry, "../v/", DRIFT, "../drift/", {"recordings": {}})
+    html = pages.render_output(entry, context())
     assert "<code>cuda\n</code>" in html and "남아 있지 않습니다" in html
 
 
 def test_each_verified_output_says_what_other_torch_versions_said() -> None:
-    entry = {"path": "snippets/a/b.py", "status": "passed", "message": "", "output": "x\n", "expected_sha256": "e1",
-             "verified": {"torch": "2.13.0+cpu", "python": "3.11.7", "device": "cpu", "machine": "x86_64",
-                          "date": "2026-11-27T00:00:00+00:00"}}
-    html = pages.render_output(entry, "../v/", DRIFT, "../drift/")
+    entry = Entry(path="snippets/a/b.py", status=Status.PASSED, output="x\n", expected_sha256="e1",
+                  verified=Provenance(torch="2.13.0+cpu", python="3.11.7", platform="Linux", machine="x86_64",
+                                      date="2026-11-27T00:00:00+00:00", verifier="2.0.0", device="cpu"))
+    html = pages.render_output(entry, context())
     assert "다른 torch: 1.13.1 다름 · 2.14.1 같음" in html and "2026-11-27 drift" in html
     assert "2.13.0 같음" not in html, "the build's own torch is the line above, not a drift result"
-    assert "다시 확인해야" in pages.render_output({**entry, "expected_sha256": "e2"}, "../v/", DRIFT, "../drift/")
-    new = pages.render_output({**entry, "path": "snippets/a/new.py"}, "../v/", DRIFT, "../drift/")
+    assert "다시 확인해야" in pages.render_output(Entry(**{**vars(entry), "expected_sha256": "e2"}), context())
+    new = pages.render_output(Entry(**{**vars(entry), "path": "snippets/a/new.py"}), context())
     assert "아직 확인하지 않았습니다" in new
-    assert "drift" not in pages.render_output(entry, "../v/"), "no drift results, no drift line"
+    assert "drift" not in pages.render_output(entry, context(drift_results=None)), "no drift results, no drift line"
 
 
 # --- per-version expectations (needs a second torch) -------------------------------------
@@ -234,7 +266,7 @@ def other_torch() -> str:
         pytest.skip(f"no second torch at {OTHER} (set OTHER_TORCH_PYTHON); see README 'Drift across torch versions'")
     version = subprocess.run([OTHER, "-c", "import torch; print(torch.__version__.split('+')[0])"],
                              capture_output=True, text=True, check=True).stdout.strip()
-    if version == drift.pinned_torch(ROOT / "requirements.txt"):
+    if version == pinned_torch(ROOT / "requirements.txt"):
         pytest.skip(f"{OTHER} has the pinned torch {version}")
     return ".".join(version.split(".")[:2])
 
@@ -247,7 +279,7 @@ def verify_under(python: str, project: Path, *args: str) -> subprocess.Completed
 def test_another_torch_reads_its_variant_and_the_pinned_torch_its_out(tmp_path: Path) -> None:
     minor = other_torch()
     project = small_project(tmp_path)
-    (project / "snippets/t/changed.torch-{}.out".format(minor)).write_text("new\n", encoding="utf-8")
+    (project / f"snippets/t/changed.torch-{minor}.out").write_text("new\n", encoding="utf-8")
     other = verify_under(OTHER, project, "snippets/t/changed.py")
     assert other.returncode == 0, other.stdout + other.stderr
     pinned = verify_under(sys.executable, project, "snippets/t/changed.py")

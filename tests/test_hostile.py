@@ -17,6 +17,7 @@ import pytest
 
 from hostile_cases import CASES, GRACE, NEVER_RECORDED, TOPIC, Case, markdown_table
 from projects import ROOT, Project, Run
+from verifier.report import Status
 
 #: Bound on one whole verifier run over the table: 9-15 s measured on 2 cores (the three
 #: hangs, each run twice to its 2 s limit, dominate; `import torch` costs ~3 s).
@@ -72,26 +73,26 @@ def by_id(cases: tuple[Case, ...]) -> list:
 @pytest.mark.parametrize("case", by_id(CASES))
 def test_status(hostile: Hostile, case: Case) -> None:
     entry = hostile.twice.entry(case.path)
-    assert entry["status"] == case.status, f"{entry['message']}\n{entry['diff']}\n{entry.get('output', '')[:2000]}"
+    assert entry.status == case.status, f"{entry.message}\n{entry.diff}\n{(entry.output or '')[:2000]}"
 
 
-@pytest.mark.parametrize("case", by_id(tuple(c for c in CASES if c.status != "passed")))
+@pytest.mark.parametrize("case", by_id(tuple(c for c in CASES if c.status != Status.PASSED)))
 def test_error_names_the_file(hostile: Hostile, case: Case) -> None:
     """Each failure is printed as ``STATUS <snippet>: <message>`` with the table's text (file and line where there is one)."""
     stdout = hostile.twice.stdout
     assert f"\n{case.status.upper()} {case.path}: " in f"\n{stdout}"
     assert case.message in stdout
     entry = hostile.twice.entry(case.path)
-    assert case.message in f"{case.status.upper()} {case.path}: {entry['message']}\n{entry['diff']}"
+    assert case.message in f"{case.status.upper()} {case.path}: {entry.message}\n{entry.diff}"
 
 
 @pytest.mark.parametrize("case", by_id(tuple(c for c in CASES if c.status not in ("error",))))
 def test_ends_within_its_limit(hostile: Hostile, case: Case) -> None:
     entry = hostile.twice.entry(case.path)
     bound = case.max_seconds or _limit(case) + GRACE
-    assert entry["duration_s"] <= bound
-    if case.status == "timeout":
-        assert entry["duration_s"] >= _limit(case), "stopped before its limit: not by the deadline"
+    assert entry.duration_s is not None and entry.duration_s <= bound
+    if case.status == Status.TIMEOUT:
+        assert entry.duration_s >= _limit(case), "stopped before its limit: not by the deadline"
 
 
 def test_whole_run(hostile: Hostile) -> None:
@@ -99,10 +100,10 @@ def test_whole_run(hostile: Hostile) -> None:
     run = hostile.twice
     assert run.rc == 1, run.stderr
     assert run.stderr == ""
-    assert [e["path"] for e in run.report["snippets"]] == sorted(c.path for c in CASES)
+    assert run.paths == sorted(c.path for c in CASES)
     summary = run.summary()
-    assert int(summary["passed"]) == sum(c.status == "passed" for c in CASES)
-    assert int(summary["failed"]) == sum(c.status != "passed" for c in CASES)
+    assert int(summary["passed"]) == sum(c.status == Status.PASSED for c in CASES)
+    assert int(summary["failed"]) == sum(c.status != Status.PASSED for c in CASES)
     assert run.wall < WALL_LIMIT, f"the hostile run took {run.wall:.1f} s"
 
 
@@ -116,9 +117,9 @@ def test_update_records_only_what_it_may(hostile: Hostile, case: Case) -> None:
     after = _out(hostile.project, case)
     if case.records:
         assert after is not None
-        assert after.decode("utf-8") == hostile.update.entry(case.path)["output"]
+        assert after.decode("utf-8") == hostile.update.entry(case.path).output
     else:
-        assert after == hostile.outs_before[case.id], hostile.update.entry(case.path)["message"]
+        assert after == hostile.outs_before[case.id], hostile.update.entry(case.path).message
 
 
 def test_update_refuses_every_abnormal_ending(hostile: Hostile) -> None:
@@ -126,24 +127,24 @@ def test_update_refuses_every_abnormal_ending(hostile: Hostile) -> None:
     assert {c.status for c in CASES if not c.records} >= set(NEVER_RECORDED)
     for case in CASES:
         if case.status in NEVER_RECORDED:
-            assert hostile.update.entry(case.path)["status"] in NEVER_RECORDED
+            assert hostile.update.entry(case.path).status in NEVER_RECORDED
 
 
 @pytest.mark.parametrize(("case_id", "cap"), [("flood_stdout", 1024 * 1024), ("flood_stderr", 64 * 1024)])
 def test_flood_is_cut_at_the_cap(hostile: Hostile, case_id: str, cap: int) -> None:
-    output = hostile.twice.entry(f"snippets/{TOPIC}/{case_id}.py")["output"]
-    assert len(output.encode("utf-8")) == cap
+    output = hostile.twice.entry(f"snippets/{TOPIC}/{case_id}.py").output
+    assert output is not None and len(output.encode("utf-8")) == cap
 
 
 def test_undecodable_output_is_escaped_text(hostile: Hostile) -> None:
     entry = hostile.twice.entry(f"snippets/{TOPIC}/output_not_utf8.py")
-    assert entry["output"] == "caf\\xe9 \\xff\\xfe\n"
-    assert entry["output"].isascii()
+    assert entry.output == "caf\\xe9 \\xff\\xfe\n"
+    assert entry.output.isascii()
 
 
 def test_markup_is_kept_as_text(hostile: Hostile) -> None:
     """The report holds the raw characters; escaping them is the page's job (tests/test_site.py)."""
-    output = hostile.twice.entry(f"snippets/{TOPIC}/output_markup.py")["output"]
+    output = hostile.twice.entry(f"snippets/{TOPIC}/output_markup.py").output or ""
     assert "<script>alert('x')</script>" in output
     assert "&lt;" not in output
 
@@ -163,5 +164,5 @@ def test_cases_are_unique_and_valid() -> None:
     assert len(ids) == len(set(ids))
     statuses = {"passed", "failed", "error", *NEVER_RECORDED}
     assert all(c.status in statuses for c in CASES)
-    assert all(c.message or c.status == "passed" for c in CASES)
+    assert all(c.message or c.status == Status.PASSED for c in CASES)
     assert not any(Path(c.path).name.startswith("_") for c in CASES)

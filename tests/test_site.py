@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import os
 import re
 import shutil
@@ -17,6 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from verifier.project import SITE_PARTS, copy_project
+from verifier.report import Report, Status, load
 
 ROOT = Path(__file__).resolve().parent.parent
 POST = "blog/2022/12/29/register-buffer-register-parameter/index.html"
@@ -79,8 +81,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def report(built: Path) -> dict:
-    return json.loads((ROOT / ".verify" / "report.json").read_text(encoding="utf-8"))
+def report(built: Path) -> Report:
+    return load(ROOT / ".verify" / "report.json")
 
 
 def test_mirror_page_carries_every_part_of_the_post_in_order(built: Path) -> None:
@@ -108,18 +110,18 @@ def test_quoted_code_is_labelled_with_its_torch_version(built: Path) -> None:
     assert len(quotes) >= 2, titles
 
 
-def test_every_included_output_in_the_report_appears_escaped_with_provenance(built: Path, report: dict) -> None:
+def test_every_included_output_in_the_report_appears_escaped_with_provenance(built: Path, report: Report) -> None:
     pages = {p: p.read_text(encoding="utf-8") for p in built.rglob("*.html")}
     everything = "\n".join(pages.values())
-    shown = [e for e in report["snippets"] if e["status"] == "passed"]
+    shown = [e for e in report.entries if e.status == Status.PASSED]
     assert shown, "the report lists no passed snippet"
     for entry in shown:
-        block = f'data-snippet="{entry["path"]}"'
-        assert block in everything, f"{entry['path']} is on no page"
-        assert f"<code>{html.escape(entry['output'], quote=False)}</code>" in everything, entry["path"]
+        block = f'data-snippet="{entry.path}"'
+        assert block in everything, f"{entry.path} is on no page"
+        assert f"<code>{html.escape(entry.output or '', quote=False)}</code>" in everything, entry.path
     post = pages[built / POST]
-    provenance = f"torch {report['environment']['torch']} · Python {report['environment']['python']}"
-    assert post.count(provenance) >= len([e for e in shown if f'data-snippet="{e["path"]}"' in post])
+    provenance = f"torch {report.environment.torch} · Python {report.environment.python}"
+    assert post.count(provenance) >= len([e for e in shown if f'data-snippet="{e.path}"' in post])
 
 
 def test_korean_headings_get_readable_anchors(built: Path) -> None:
@@ -152,18 +154,10 @@ def test_api_reference_renders_from_the_installed_torch(built: Path) -> None:
 
 # --- the gate: a temporary copy of the project, built once, then broken in one way each ---
 
-@pytest.fixture()
+@pytest.fixture
 def project(tmp_path: Path, built: Path) -> Path:
     """A copy of the project whose cache is warm (copied), with a good site already built."""
-    for name in ("scripts", "snippets", "docs", "overrides"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("mkdocs.yml", "requirements.txt"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    (tmp_path / ".verify").mkdir()
-    shutil.copy(ROOT / ".verify" / "cache.json", tmp_path / ".verify" / "cache.json")
-    for extra in ("drift",):
-        if (ROOT / extra).exists():
-            shutil.copytree(ROOT / extra, tmp_path / extra)
+    copy_project(ROOT, tmp_path, (*SITE_PARTS, ".verify/cache.json"))
     shutil.copytree(built, tmp_path / "site")
     return tmp_path
 
@@ -174,6 +168,14 @@ def tree_digest(folder: Path) -> str:
         digest.update(str(path.relative_to(folder)).encode())
         if path.is_file():
             digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def source_digest(folder: Path) -> str:
+    """The Python sources under ``folder`` (bytecode caches left out)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -252,6 +254,30 @@ def test_markup_and_undecodable_bytes_in_output_are_shown_as_text(project: Path)
                          '--8&lt;-- "mkdocs.yml"\n'
                          "\\xff\\xfe end\n")
     assert "<script>alert(1)" not in built
+
+
+def test_a_second_post_needs_no_change_to_scripts(project: Path) -> None:
+    """The README's promise: a new post is Markdown plus a snippet recorded with --update."""
+    scripts_before = source_digest(project / "scripts")
+    snippet = project / "snippets" / "second" / "sum_of_parameters.py"
+    snippet.parent.mkdir()
+    snippet.write_text("import torch.nn as nn\n\nlin = nn.Linear(3, 2)\n"
+                       "print('parameters:', sum(p.numel() for p in lin.parameters()))\n", encoding="utf-8")
+    update = subprocess.run([sys.executable, "scripts/verify.py", "--update", str(snippet)], cwd=project,
+                            capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert update.returncode == 0 and "recorded snippets/second/sum_of_parameters.out" in update.stdout, update.stdout
+    (project / "docs" / "blog" / "posts" / "second.md").write_text(
+        "---\ndate:\n  created: 2026-11-28\nauthors:\n  - kalelpark\ncategories:\n  - Python/Pytorch\n"
+        "slug: second-post\n---\n\n# 두 번째 글\n\n본문.\n\n<!-- more -->\n\n"
+        '```python title="Linear(3, 2)의 파라미터 수"\n--8<-- "snippets/second/sum_of_parameters.py"\n```\n',
+        encoding="utf-8")
+    result = mkdocs(project, "--strict", "-d", str(project / "out"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    post = (project / "out" / "blog" / "2026" / "11" / "28" / "second-post" / "index.html").read_text(encoding="utf-8")
+    box = re.search(r'<div class="verified-output" data-snippet="snippets/second/sum_of_parameters.py" '
+                    r'data-status="passed">.*?<code>(.*?)</code>', post, re.S)
+    assert box is not None and box[1] == "parameters: 8\n"
+    assert source_digest(project / "scripts") == scripts_before == source_digest(ROOT / "scripts")
 
 
 def test_the_verification_page_lists_every_page_case() -> None:

@@ -10,7 +10,6 @@ seeds, preloaded modules. Then the verifier itself must pass the same set, run t
 from __future__ import annotations
 
 import glob
-import json
 import os
 import subprocess
 import sys
@@ -22,10 +21,9 @@ from pathlib import Path
 import pytest
 
 from projects import ROOT, SUMMARY
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from verifier.normalize import Normalizer  # noqa: E402
-from verifier.snippets import discover, expectation_paths, load_snippet, pinned_torch  # noqa: E402
+from verifier.normalize import Normalizer
+from verifier.report import Status, load
+from verifier.snippets import discover, expectation_paths, load_snippet, pinned_torch, read_expectation
 
 SNIPPETS = discover(ROOT, ROOT / "snippets", [], None)
 #: What this machine can run without importing torch here: the verifier's device nodes test.
@@ -43,7 +41,7 @@ def run_by_hand(rel: str) -> tuple[str, str | None]:
     path = ROOT / rel
     settings = load_snippet(ROOT, path).settings
     expected_path, _ = expectation_paths(path, metadata.version("torch"), pinned_torch(ROOT / "requirements.txt"))
-    expected = expected_path.read_bytes().decode("utf-8") if expected_path.exists() else None
+    expected = read_expectation(ROOT, expected_path) if expected_path.exists() else None
     with tempfile.TemporaryDirectory(prefix="by-hand-") as tmp:
         proc = subprocess.run([sys.executable, str(path)], cwd=tmp, stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -59,7 +57,7 @@ def by_hand() -> dict[str, tuple[str, str | None]]:
     runnable = [p.relative_to(ROOT).as_posix() for p in SNIPPETS
                 if load_snippet(ROOT, p).settings.device in DEVICES]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(runnable, pool.map(run_by_hand, runnable)))
+        return dict(zip(runnable, pool.map(run_by_hand, runnable), strict=True))
 
 
 @pytest.mark.parametrize("rel", [_param(p) for p in SNIPPETS])
@@ -80,6 +78,6 @@ def test_verifier_passes_the_real_snippets_twice(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     match = SUMMARY.match(proc.stdout.rstrip("\n").rsplit("\n", 1)[-1])
     assert match and match["failed"] == "0", proc.stdout
-    entries = json.loads(report.read_text(encoding="utf-8"))["snippets"]
+    entries = load(report).entries
     assert len(entries) == len(SNIPPETS)
-    assert {e["status"] for e in entries} <= {"passed", "skipped"}
+    assert {e.status for e in entries} <= {Status.PASSED, Status.SKIPPED}

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from projects import ROOT, Project, Run
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from verifier import __version__  # noqa: E402
+from projects import Project, Run
+from verifier import __version__
+from verifier.report import Status
 
 TORCH = metadata.version("torch")
 TRACEBACK = "Traceback (most recent call last):\n  ...\n"
@@ -65,15 +64,15 @@ def basic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Run]:
 def test_passing_snippet(basic: tuple[Project, Run]) -> None:
     _, run = basic
     entry = run.entry("snippets/t/passing.py")
-    assert entry["status"] == "passed"
-    assert entry["output"] == "buffers: ['mean']\n"
+    assert entry.status == Status.PASSED
+    assert entry.output == "buffers: ['mean']\n"
     assert "snippets/t/passing.py" not in run.stdout  # passing snippets are not listed, only counted
 
 
 def test_changed_output_fails_with_a_diff_naming_the_file(basic: tuple[Project, Run]) -> None:
     _, run = basic
     assert run.rc == 1
-    assert run.entry("snippets/t/changed.py")["status"] == "failed"
+    assert run.entry("snippets/t/changed.py").status == Status.FAILED
     expected = ("FAILED snippets/t/changed.py: output differs from snippets/t/changed.out\n"
                 "snippets/t/changed.out:2: first difference\n"
                 "--- snippets/t/changed.out\n"
@@ -85,53 +84,53 @@ def test_changed_output_fails_with_a_diff_naming_the_file(basic: tuple[Project, 
 def test_expected_exception_not_raised(basic: tuple[Project, Run]) -> None:
     _, run = basic
     entry = run.entry("snippets/t/not_raised.py")
-    assert entry["status"] == "failed"
-    assert "snippets/t/not_raised.out:1: first difference" in entry["diff"]
-    assert "-TypeError: cannot assign 'NoneType'" in entry["diff"]
-    assert "+registered" in entry["diff"]
+    assert entry.status == Status.FAILED
+    assert "snippets/t/not_raised.out:1: first difference" in entry.diff
+    assert "-TypeError: cannot assign 'NoneType'" in entry.diff
+    assert "+registered" in entry.diff
 
 
 def test_wrong_message(basic: tuple[Project, Run]) -> None:
     _, run = basic
     entry = run.entry("snippets/t/wrong_message.py")
-    assert entry["status"] == "failed"
-    assert entry["message"] == ("output differs from snippets/t/wrong_message.out "
+    assert entry.status == Status.FAILED
+    assert entry.message == ("output differs from snippets/t/wrong_message.out "
                                 "(the snippet raised KeyError at snippets/t/wrong_message.py:5)")
-    assert "snippets/t/wrong_message.out:3: first difference" in entry["diff"]
-    assert "-KeyError: 'buffer name can\\'t contain \"/\"'\n+KeyError: 'buffer name can\\'t contain \".\"'\n" in entry["diff"]
+    assert "snippets/t/wrong_message.out:3: first difference" in entry.diff
+    assert "-KeyError: 'buffer name can\\'t contain \"/\"'\n+KeyError: 'buffer name can\\'t contain \".\"'\n" in entry.diff
 
 
 def test_timeout(basic: tuple[Project, Run]) -> None:
     _, run = basic
     entry = run.entry("snippets/t/timeout.py")
-    assert entry["status"] == "timeout"
-    assert entry["output"] == "started\n"
-    assert 1.0 <= entry["duration_s"] < 2.0
+    assert entry.status == Status.TIMEOUT
+    assert entry.output == "started\n"
+    assert entry.duration_s is not None and 1.0 <= entry.duration_s < 2.0
     assert ("TIMEOUT snippets/t/timeout.py: did not finish within 1 s "
             "(raise the limit with '# verify: timeout=N')") in run.stdout
 
 
 def test_syntax_error_names_file_and_line(basic: tuple[Project, Run]) -> None:
     _, run = basic
-    assert run.entry("snippets/t/syntax.py")["status"] == "error"
+    assert run.entry("snippets/t/syntax.py").status == Status.ERROR
     assert "ERROR snippets/t/syntax.py: snippets/t/syntax.py:2: SyntaxError: expected ':'\n" in run.stdout
 
 
 def test_multiline_message_with_tabs_and_trailing_spaces_compares_exactly(basic: tuple[Project, Run]) -> None:
     _, run = basic
-    assert run.entry("snippets/t/state_dict.py")["status"] == "passed"
-    assert run.entry("snippets/t/state_dict.py")["output"] == STATE_DICT_OUT
+    assert run.entry("snippets/t/state_dict.py").status == Status.PASSED
+    assert run.entry("snippets/t/state_dict.py").output == STATE_DICT_OUT
     for name in ("state_dict_spaces", "state_dict_trailing"):
         entry = run.entry(f"snippets/t/{name}.py")
-        assert entry["status"] == "failed", name
-        assert f"snippets/t/{name}.out:4: first difference\n" in entry["diff"]
-        assert "note: the outputs differ only in whitespace" in entry["diff"]
+        assert entry.status == Status.FAILED, name
+        assert f"snippets/t/{name}.out:4: first difference\n" in entry.diff
+        assert "note: the outputs differ only in whitespace" in entry.diff
 
 
 def test_missing_device_is_skipped_not_failed(basic: tuple[Project, Run]) -> None:
     _, run = basic
     entry = run.entry("snippets/t/needs_mps.py")
-    assert entry["status"] == "skipped"
+    assert entry.status == Status.SKIPPED
     assert "SKIPPED snippets/t/needs_mps.py: needs device 'mps'" in run.stdout
 
 
@@ -146,23 +145,26 @@ def test_summary_line(basic: tuple[Project, Run]) -> None:
 def test_report_fields(basic: tuple[Project, Run]) -> None:
     project, run = basic
     report = run.report
-    env = report["environment"]
-    assert env["torch"] == TORCH
-    assert env["python"] == ".".join(map(str, sys.version_info[:3]))
-    assert env["platform"] and env["machine"]
-    assert {"cpu", "meta"} <= set(env["devices"])
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", env["date"])
-    assert report["verifier"]["version"] == env["verifier"] == __version__
-    for name, status in (("passing", "passed"), ("changed", "failed")):
+    assert report is not None
+    env = report.environment
+    assert env.torch == TORCH
+    assert env.python == ".".join(map(str, sys.version_info[:3]))
+    assert env.platform and env.machine
+    assert env.devices is not None and {"cpu", "meta"} <= set(env.devices)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", env.date)
+    assert report.version == env.verifier == __version__
+    for name, status in (("passing", Status.PASSED), ("changed", Status.FAILED)):
         entry = run.entry(f"snippets/t/{name}.py")
-        assert entry["path"] == f"snippets/t/{name}.py"
-        assert entry["status"] == status
-        assert isinstance(entry["duration_s"], float) and entry["duration_s"] > 0
-        assert entry["expected_sha256"] == sha256((project.root / f"snippets/t/{name}.out").read_bytes())
-        assert entry["actual_sha256"] == sha256(entry["output"])
-        assert entry["verified"]["torch"] == TORCH and entry["verified"]["device"] == "cpu"
+        assert entry.path == f"snippets/t/{name}.py"
+        assert entry.status == status
+        assert isinstance(entry.duration_s, float) and entry.duration_s > 0
+        assert entry.output is not None
+        assert entry.expected_sha256 == sha256((project.root / f"snippets/t/{name}.out").read_bytes())
+        assert entry.actual_sha256 == sha256(entry.output)
+        assert entry.snippet_sha256 == sha256((project.root / f"snippets/t/{name}.py").read_bytes())
+        assert entry.verified is not None and entry.verified.torch == TORCH and entry.verified.device == "cpu"
     failed = run.entry("snippets/t/changed.py")
-    assert failed["actual_sha256"] != failed["expected_sha256"]
+    assert failed.actual_sha256 != failed.expected_sha256
 
 
 # --- choosing what to run ---------------------------------------------------------------------
@@ -172,7 +174,7 @@ def test_select_by_paths(basic: tuple[Project, Run]) -> None:
     project, _ = basic
     run = project.verify("snippets/t/passing.py", "snippets/sub", "snippets/t/state_dict.out")
     assert run.rc == 0, run.stdout
-    assert [e["path"] for e in run.report["snippets"]] == [
+    assert run.paths == [
         "snippets/sub/other.py", "snippets/t/passing.py", "snippets/t/state_dict.py"]
     assert run.summary()["passed"] == "3"
 
@@ -180,9 +182,9 @@ def test_select_by_paths(basic: tuple[Project, Run]) -> None:
 def test_select_by_k(basic: tuple[Project, Run]) -> None:
     project, _ = basic
     run = project.verify("-k", "state_dict")
-    assert [e["path"] for e in run.report["snippets"]] == [
+    assert run.paths == [
         "snippets/t/state_dict.py", "snippets/t/state_dict_spaces.py", "snippets/t/state_dict_trailing.py"]
-    assert run.report["selection"] == {"paths": [], "pattern": "state_dict"}
+    assert run.report is not None and (run.report.selection_paths, run.report.selection_pattern) == ((), "state_dict")
 
 
 def test_a_path_outside_snippets_is_a_usage_error(basic: tuple[Project, Run]) -> None:
@@ -221,21 +223,21 @@ def test_update_records_changed_and_new_expectations(updated: tuple[Project, Run
     assert (snippets / "carriage.out").read_bytes() == b"10%\r100%\n"
     for name in ("changed", "new", "carriage"):
         assert f"recorded snippets/u/{name}.out\n" in run.stdout
-        assert run.entry(f"snippets/u/{name}.py")["status"] == "passed"
+        assert run.entry(f"snippets/u/{name}.py").status == Status.PASSED
 
 
 def test_update_never_records_nondeterministic_output(updated: tuple[Project, Run]) -> None:
     project, run = updated
-    assert run.entry("snippets/u/nondeterministic.py")["status"] == "nondeterministic"
+    assert run.entry("snippets/u/nondeterministic.py").status == Status.NONDETERMINISTIC
     assert not (project.root / "snippets/u/nondeterministic.out").exists()
     assert run.rc == 1
 
 
-@pytest.mark.parametrize(("name", "status"), [("timeout", "timeout"), ("crash", "crashed"), ("crash_in_one_run", "crashed")])
+@pytest.mark.parametrize(("name", "status"), [(Status.TIMEOUT, "timeout"), ("crash", "crashed"), ("crash_in_one_run", "crashed")])
 def test_update_never_records_a_timeout_or_crash(updated: tuple[Project, Run], name: str, status: str) -> None:
     project, run = updated
     entry = run.entry(f"snippets/u/{name}.py")
-    assert entry["status"] == status, entry["message"]
+    assert entry.status == status, entry.message
     assert (project.root / f"snippets/u/{name}.out").read_bytes() == b"old\n"
 
 
@@ -245,7 +247,7 @@ def test_update_leaves_an_unchanged_expectation_alone(updated: tuple[Project, Ru
     assert run.rc == 0
     assert "recorded" not in run.stdout
     for name in ("changed", "new", "carriage"):
-        assert run.entry(f"snippets/u/{name}.py")["message"] == f"snippets/u/{name}.out unchanged"
+        assert run.entry(f"snippets/u/{name}.py").message == f"snippets/u/{name}.out unchanged"
 
 
 # --- --twice -------------------------------------------------------------------------------------
@@ -256,11 +258,11 @@ def test_twice_flags_a_nondeterministic_snippet(tmp_path: Path) -> None:
     project.snippet("w/pid", "import os\n\nprint(os.getpid())\n", "1\n")
     run = project.verify("--twice")
     assert run.rc == 1
-    assert run.entry("snippets/w/steady.py")["status"] == "passed"
+    assert run.entry("snippets/w/steady.py").status == Status.PASSED
     entry = run.entry("snippets/w/pid.py")
-    assert entry["status"] == "nondeterministic"
+    assert entry.status == Status.NONDETERMINISTIC
     assert "NONDETERMINISTIC snippets/w/pid.py: two runs printed different output" in run.stdout
-    assert "--- snippets/w/pid.py (run 1)\n+++ snippets/w/pid.py (run 2)\n" in entry["diff"]
+    assert "--- snippets/w/pid.py (run 1)\n+++ snippets/w/pid.py (run 2)\n" in entry.diff
 
 
 RELIES_ON_THE_SAFETY_NET = ("import random\n\nimport torch\n\n"
@@ -281,10 +283,10 @@ def test_twice_flags_a_snippet_that_relies_on_the_seed_safety_net(tmp_path: Path
     project.snippet("s/unseeded", RELIES_ON_THE_SAFETY_NET, "0 True\n")
     project.snippet("s/seeded", "import torch\n\ntorch.manual_seed(7)\nprint(torch.initial_seed())\n", "7\n")
     run = project.verify("--twice")
-    assert run.entry("snippets/s/seeded.py")["status"] == "passed"
+    assert run.entry("snippets/s/seeded.py").status == Status.PASSED
     entry = run.entry("snippets/s/unseeded.py")
-    assert entry["status"] == "nondeterministic", entry
-    assert "+1 False\n" in entry["diff"]
+    assert entry.status == Status.NONDETERMINISTIC, entry
+    assert "+1 False\n" in entry.diff
 
 
 # --- the cache ---------------------------------------------------------------------------------
@@ -314,12 +316,12 @@ def cached(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_cache_hit_runs_nothing(cached: dict) -> None:
     first, second = cached["first"], cached["second"]
-    assert first.rc == 0 and first.entry("snippets/c/side_effect.py")["cached"] is False
+    assert first.rc == 0 and first.entry("snippets/c/side_effect.py").cached is False
     assert "ran 1 (not verified before): snippets/c/side_effect.py" in first.stdout
     assert cached["log_first"] == "ran\n"
     assert second.rc == 0, second.stdout + second.stderr
     entry = second.entry("snippets/c/side_effect.py")
-    assert entry["cached"] is True and entry["reason"] == "unchanged" and entry["status"] == "passed"
+    assert entry.cached is True and entry.reason == "unchanged" and entry.status == Status.PASSED
     assert cached["log_second"] == "ran\n", "the snippet ran again"
     assert "ran " not in second.stdout
     assert second.summary()["passed"] == "1"
@@ -329,5 +331,5 @@ def test_torch_version_change_invalidates_the_cache(cached: dict) -> None:
     third = cached["third"]
     assert third.rc == 0
     assert f"ran 1 (torch 2.12.0 → {TORCH}): snippets/c/side_effect.py" in third.stdout
-    assert third.entry("snippets/c/side_effect.py")["cached"] is False
+    assert third.entry("snippets/c/side_effect.py").cached is False
     assert cached["log_third"] == "ran\nran\n"

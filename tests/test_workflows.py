@@ -9,12 +9,17 @@ test command).
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+
+from verifier import __version__
+from verifier.report import Entry, Environment, Report, Status, write
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -62,7 +67,7 @@ def test_readme_commands_are_the_expected_shape() -> None:
 
 def test_readme_torch_line_installs_the_pinned_torch() -> None:
     pins = re.findall(r"^torch==(\S+)$", (ROOT / "requirements.txt").read_text(encoding="utf-8"), re.M)
-    assert pins and TORCH_CPU == f"pip install torch=={pins[0]} --index-url https://download.pytorch.org/whl/cpu"
+    assert pins and f"pip install torch=={pins[0]} --index-url https://download.pytorch.org/whl/cpu" == TORCH_CPU
 
 
 def test_ci_run_runs_the_readme_test_command_and_installs_the_same_apt_packages() -> None:
@@ -273,7 +278,7 @@ def test_drift_runs_weekly_and_on_demand_only(drift: dict) -> None:
     triggers = _triggers(drift)
     assert set(triggers) == {"schedule", "workflow_dispatch"}
     (schedule,) = triggers["schedule"]
-    minute, hour, day, month, weekday = schedule["cron"].split()
+    _minute, _hour, day, month, weekday = schedule["cron"].split()
     assert day == "*" and month == "*" and weekday not in ("*", ""), "once a week"
 
 
@@ -306,3 +311,21 @@ def test_drift_fails_loudly_but_uploads_its_report_first(drift: dict) -> None:
     # Steps between the verifier and the upload run even after a failure.
     for step in job["steps"][_index(job, verify) + 1:_index(job, upload)]:
         assert step.get("if") == "always()", f"{step.get('name')} would stop the report's upload"
+
+
+def test_drift_summary_reads_the_report_through_its_contract(drift: dict, tmp_path: Path) -> None:
+    """The summary step runs as written: a failed snippet becomes an annotation and a section."""
+    (job,) = drift["jobs"].values()
+    (step,) = [s for s in job["steps"] if s.get("name") == "Summarize the drift"]
+    env = Environment(torch="2.15.0", python="3.11.7", platform="Linux", machine="x86_64",
+                      date="2026-11-28T00:00:00+00:00", verifier=__version__, devices=("cpu", "meta"))
+    failed = Entry(path="snippets/a/b.py", status=Status.FAILED, message="output differs", diff="-old\n+new\n")
+    write(tmp_path / "drift-report.json", Report(environment=env, entries=(failed,), fingerprint="f", pinned_torch="2.13.0"))
+    summary = tmp_path / "summary.md"
+    result = subprocess.run(["bash", "-c", step["run"]], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.returncode == 0, result.stderr
+    assert "::error file=snippets/a/b.py::failed: output differs" in result.stdout
+    text = summary.read_text(encoding="utf-8")
+    assert "## Snippets against torch 2.15.0 (pinned: 2.13.0)" in text and "0 passed, 1 failed, 0 skipped" in text
+    assert "-old\n+new" in text

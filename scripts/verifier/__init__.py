@@ -10,10 +10,14 @@ so each step is small and testable on its own:
 * :mod:`.normalize` turns raw terminal output into comparable text (named rules only);
 * :mod:`.judge` decides a status for each run and renders diffs;
 * :mod:`.cache` fingerprints everything that can change a result;
-* :mod:`.report` writes the machine-readable JSON that the site renders provenance from;
+* :mod:`.report` is the typed contract every producer and reader of a report shares:
+  statuses, entries, provenance, and reading and writing the JSON;
+* :mod:`.drift_results` is the same for what ``scripts/drift.py`` records under other torches;
+* :mod:`.project` copies the parts of a project a run needs into a throwaway folder;
 * :mod:`.cli` ties them together behind ``python scripts/verify.py``.
 
 Nothing here imports MkDocs: the site build calls this package as a separate process.
 """
 
-__version__ = "1.0.0"
+#: The report's shape is part of the version: readers refuse a report from another one.
+__version__ = "2.0.0"

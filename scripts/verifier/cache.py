@@ -11,12 +11,13 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
-import os
 import platform
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from . import __version__
+from .report import JSON, Entry, write_json
 
 Fingerprint = dict[str, object]
 
@@ -88,36 +89,54 @@ def why_changed(old: Fingerprint | None, new: Fingerprint) -> str:
             return f"{part} {old.get(part)} → {new.get(part)}"
     if old.get("verifier") != new.get("verifier"):
         return "verifier changed"
-    changed = [rel for rel, digest in dict(new.get("imports", {})).items()  # type: ignore[call-overload]
-               if dict(old.get("imports", {})).get(rel) != digest]  # type: ignore[call-overload]
+    old_imports, new_imports = _imports(old), _imports(new)
+    changed = [rel for rel, digest in new_imports.items() if old_imports.get(rel) != digest]
     if changed:
         return f"{changed[0]} changed"
     return "unchanged"
 
 
+def _imports(fp: Fingerprint) -> dict[str, str | None]:
+    imports = fp.get("imports")
+    return imports if isinstance(imports, dict) else {}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A cached result: the fingerprint it was verified under, and its report entry."""
+
+    fingerprint: Fingerprint
+    entry: Entry
+
+    @property
+    def imports(self) -> list[str]:
+        """Repo files the snippet imported when it last ran: part of what a re-run is keyed on."""
+        return list(_imports(self.fingerprint))
+
+
 class Cache:
-    """A JSON file of ``{snippet: {"fingerprint": ..., "entry": ...}}``, written atomically."""
+    """A JSON file of ``{snippet: {"fingerprint": ..., "entry": ...}}``, written atomically.
+
+    Only passing and skipped results are kept. An entry this verifier cannot read (written
+    by another version) is a miss, never an error: the cache is disposable.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self.data: dict[str, dict] = json.loads(path.read_text(encoding="utf-8"))
+            self.data: dict[str, JSON] = json.loads(path.read_bytes())
         except (FileNotFoundError, ValueError):
             self.data = {}
 
-    def get(self, key: str) -> dict | None:
-        return self.data.get(key)
+    def get(self, key: str) -> Hit | None:
+        stored = self.data.get(key)
+        try:
+            return None if stored is None else Hit(stored["fingerprint"], Entry.from_json(stored["entry"]))
+        except (KeyError, TypeError, ValueError):
+            return None
 
-    def put(self, key: str, fp: Fingerprint, entry: dict) -> None:
-        self.data[key] = {"fingerprint": fp, "entry": entry}
+    def put(self, key: str, fp: Fingerprint, entry: Entry) -> None:
+        self.data[key] = {"fingerprint": fp, "entry": entry.to_json()}
 
     def save(self) -> None:
-        write_json_atomically(self.path, self.data)
-
-
-def write_json_atomically(path: Path, data: object) -> None:
-    """Readers (the site hook, a concurrent run) never see a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+        write_json(self.path, self.data)

@@ -5,15 +5,13 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from .report import Ending, Status
 from .runner import Outcome
 
-#: Statuses that count as failures in the summary line (everything but passed and skipped).
-FAILING = ("failed", "error", "timeout", "crashed", "memory", "flood", "nondeterministic")
 
-
-@dataclass
+@dataclass(frozen=True)
 class Verdict:
-    status: str
+    status: Status
     message: str = ""
     diff: str = ""
 
@@ -21,34 +19,36 @@ class Verdict:
 def judge(outcome: Outcome, actual: str, expected: str, expected_name: str, snippet_name: str) -> Verdict:
     """Compare one normalized run with its expectation; abnormal endings fail whatever they printed."""
     settings = outcome.job.settings
-    if outcome.ending == "timeout":
-        return Verdict("timeout", f"{outcome.detail} (raise the limit with '# verify: timeout=N')")
-    if outcome.ending == "flood":
-        return Verdict("flood", f"{outcome.detail} (raise the cap with '# verify: output=KiB')")
-    if outcome.ending == "crashed":
-        return Verdict("crashed", outcome.detail)
+    if outcome.ending is Ending.TIMEOUT:
+        return Verdict(Status.TIMEOUT, f"{outcome.detail} (raise the limit with '# verify: timeout=N')")
+    if outcome.ending is Ending.FLOOD:
+        return Verdict(Status.FLOOD, f"{outcome.detail} (raise the cap with '# verify: output=KiB')")
+    if outcome.ending is Ending.CRASHED:
+        return Verdict(Status.CRASHED, outcome.detail)
     if outcome.memory_error:
-        return Verdict("memory", f"ran out of memory under its cap of {settings.memory} MiB (raise it with '# verify: memory=MiB')")
+        return Verdict(Status.MEMORY, f"ran out of memory under its cap of {settings.memory} MiB (raise it with '# verify: memory=MiB')")
     if actual == expected:
-        return Verdict("passed")
+        return Verdict(Status.PASSED)
     raised = f" (the snippet raised {outcome.raised_at})" if outcome.raised_at else ""
-    return Verdict("failed", f"output differs from {expected_name}{raised}", unified_diff(expected, actual, expected_name, f"{snippet_name} (actual output)"))
+    return Verdict(Status.FAILED, f"output differs from {expected_name}{raised}",
+                   mismatch_diff(expected, actual, expected_name, f"{snippet_name} (actual output)"))
 
 
-def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
-    """A ``diff -u`` of two outputs, with the line of the first difference and git's EOF marker.
-
-    The first line is ``<old_name>:<line>: first difference`` so editors and CI logs can
-    jump to it; whitespace-only differences get a note, since tabs and trailing spaces
-    look identical in a terminal.
-    """
+def mismatch_diff(old: str, new: str, old_name: str, new_name: str) -> str:
+    """:func:`unified_diff` headed by ``<old_name>:<line>: first difference``, so editors and CI
+    logs can jump to it; whitespace-only differences get a note, since tabs and trailing spaces
+    look identical in a terminal."""
     old_lines, new_lines = _lines(old), _lines(new)
-    first = next((i for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b), min(len(old_lines), len(new_lines)))
-    body = "".join(difflib.unified_diff(old_lines, new_lines, old_name, new_name))
+    first = next((i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=False)) if a != b), min(len(old_lines), len(new_lines)))
     header = f"{old_name}:{first + 1}: first difference\n"
     if old.split() == new.split():
         header += "note: the outputs differ only in whitespace (tabs, trailing spaces or blank lines)\n"
-    return header + body
+    return header + unified_diff(old, new, old_name, new_name)
+
+
+def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
+    """``diff -u`` of two outputs, with git's ``\\ No newline at end of file`` marker."""
+    return "".join(difflib.unified_diff(_lines(old), _lines(new), old_name, new_name))
 
 
 def _lines(text: str) -> list[str]:

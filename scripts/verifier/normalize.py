@@ -11,9 +11,11 @@ import re
 import site
 import sys
 import sysconfig
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+
+from .report import Normalization
 
 #: How undecodable bytes appear in the output: as Python's ``\\xNN`` escapes, so the text
 #: is always valid UTF-8 and a page shows such bytes as text, never as mojibake or markup.
@@ -27,8 +29,7 @@ _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 
 @dataclass(frozen=True)
 class Rule:
-    name: str
-    description: str
+    name: Normalization
     apply: Callable[[str], str]
 
 
@@ -89,15 +90,15 @@ class Normalizer:
             return text
 
         self.rules: tuple[Rule, ...] = (
-            Rule("traceback-frames", "traceback frame lines folded into `  ...` (paths and line numbers differ by machine)", fold_traceback_frames),
-            Rule("memory-addresses", f"hexadecimal memory addresses shown as `{ADDRESS_PLACEHOLDER}`", mask_addresses),
-            Rule("machine-paths", "machine-specific paths shown as `<repo>`, `<site-packages>`, `<stdlib>`, `<python>` or `<tmp>`", mask_paths),
+            Rule(Normalization.TRACEBACK_FRAMES, fold_traceback_frames),
+            Rule(Normalization.MEMORY_ADDRESSES, mask_addresses),
+            Rule(Normalization.MACHINE_PATHS, mask_paths),
         )
 
-    def __call__(self, raw: bytes) -> tuple[str, list[str]]:
-        """Return the normalized text and the names of the rules that changed it."""
+    def __call__(self, raw: bytes) -> tuple[str, list[Normalization]]:
+        """Return the normalized text and the rules that changed it."""
         text = raw.decode("utf-8", errors=DECODE_ERRORS)
-        applied: list[str] = []
+        applied: list[Normalization] = []
         for rule in self.rules:
             changed = rule.apply(text)
             if changed != text:
@@ -105,6 +106,3 @@ class Normalizer:
                 text = changed
         return text, applied
 
-
-#: Rule names and descriptions, for documentation and the report (no run context needed).
-RULES: tuple[tuple[str, str], ...] = tuple((r.name, r.description) for r in Normalizer(Path.cwd()).rules)

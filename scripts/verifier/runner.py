@@ -22,6 +22,7 @@ Hazards handled here, each measured on torch 2.x:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -34,10 +35,11 @@ import time
 import traceback
 import types
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
+from .report import Ending
 from .snippets import Settings
 
 SEED = 0
@@ -61,16 +63,15 @@ class Outcome:
     """What happened to one job, before any comparison with an expectation."""
 
     job: Job
+    workdir: Path
+    """The throwaway working directory it ran in (gone by now): a path the normalizer masks."""
     output: bytes = b""
-    ending: str = "finished"
-    """``finished`` (returned), ``raised`` (uncaught exception), ``exited`` (SystemExit),
-    ``crashed``, ``timeout``, ``flood``; see :attr:`detail` for the specifics."""
-    exit_code: int | None = None
+    ending: Ending = Ending.FINISHED
     detail: str = ""
+    """The specifics of an abnormal ending (the signal, the limit), for the report's message."""
     memory_error: bool = False
     duration: float = 0.0
     imports: list[str] = field(default_factory=list)
-    workdir: Path | None = None
     raised_at: str = ""
     """For an uncaught exception, ``<Type> at <snippet>:<line>``: the deepest frame in the
     snippet, which the folded traceback no longer shows."""
@@ -130,9 +131,9 @@ def run_jobs(jobs: list[Job], root: Path, workers: int) -> Iterator[Outcome]:
                     child.drain(key.fd, selector)
             now = time.monotonic()
             for child in list(running.values()):
-                if child.outcome.ending == "flood" or child.exited or now >= child.deadline:
-                    if not child.exited and child.outcome.ending != "flood":
-                        child.outcome.ending = "timeout"
+                if child.outcome.ending is Ending.FLOOD or child.exited or now >= child.deadline:
+                    if not child.exited and child.outcome.ending is not Ending.FLOOD:
+                        child.outcome.ending = Ending.TIMEOUT
                         child.outcome.detail = f"did not finish within {child.job.settings.timeout:g} s"
                     yield child.finish(selector)
                     del running[child.pid]
@@ -176,8 +177,8 @@ class _Running:
         # Keep at most the cap, also from what is still in the pipe after the child is killed.
         room = self.job.settings.output * 1024 - len(self.output)
         self.output += chunk[:max(room, 0)]
-        if len(chunk) > room and self.outcome.ending != "flood":
-            self.outcome.ending = "flood"
+        if len(chunk) > room and self.outcome.ending is not Ending.FLOOD:
+            self.outcome.ending = Ending.FLOOD
             self.outcome.detail = f"printed more than {self.job.settings.output} KiB; stopped and cut there"
 
     def finish(self, selector: selectors.BaseSelector) -> Outcome:
@@ -200,9 +201,9 @@ class _Running:
         outcome = self.outcome
         outcome.output = bytes(self.output)
         outcome.duration = time.monotonic() - self.started
-        if outcome.ending == "finished":
+        if outcome.ending is Ending.FINISHED:
             _interpret_exit(outcome, status, bytes(self.status))
-        shutil.rmtree(outcome.workdir, ignore_errors=True)  # type: ignore[arg-type]
+        shutil.rmtree(outcome.workdir, ignore_errors=True)
         return outcome
 
 
@@ -210,18 +211,17 @@ def _interpret_exit(outcome: Outcome, wait_status: int, record: bytes) -> None:
     """Tell a Python-level ending (recorded by the child) from a crash (no record)."""
     if os.WIFSIGNALED(wait_status):
         sig = os.WTERMSIG(wait_status)
-        outcome.ending = "crashed"
+        outcome.ending = Ending.CRASHED
         outcome.detail = f"killed by signal {signal.Signals(sig).name}"
         return
     code = os.WEXITSTATUS(wait_status)
-    outcome.exit_code = code
     try:
         status = json.loads(record.decode("utf-8"))
     except ValueError:
-        outcome.ending = "crashed"
+        outcome.ending = Ending.CRASHED
         outcome.detail = f"exited with status {code} before the snippet finished (os._exit, abort or a fatal error)"
         return
-    outcome.ending = status["ending"]
+    outcome.ending = Ending(status["ending"])
     outcome.memory_error = status["memory_error"]
     outcome.imports = status["imports"]
     outcome.raised_at = status["raised_at"]
@@ -229,10 +229,8 @@ def _interpret_exit(outcome: Outcome, wait_status: int, record: bytes) -> None:
 
 def _kill_group(pid: int) -> None:
     for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             target()
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def _start(job: Job, root: Path, running: dict[int, _Running]) -> _Running:
@@ -253,10 +251,8 @@ def _start(job: Job, root: Path, running: dict[int, _Running]) -> _Running:
             _child(job, root, out_w, status_w, workdir)
         finally:
             os._exit(70)
-    try:
+    with contextlib.suppress(PermissionError, ProcessLookupError):
         os.setpgid(pid, pid)  # also done in the child: whichever runs first wins the race
-    except (PermissionError, ProcessLookupError):
-        pass
     os.close(out_w)
     os.close(status_w)
     os.set_blocking(out_r, False)
@@ -278,9 +274,12 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path) -> No
     os.close(out_w)
     # Unbuffered text streams over raw fds keep stdout and stderr in the order they were
     # written, as on a terminal; the error handlers are Python's own UTF-8 mode defaults.
-    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
-    sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="strict", write_through=True)
-    sys.stderr = sys.__stderr__ = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True)
+    # The `__std*__` originals are replaced too: the child *is* `python <snippet>` now.
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="strict", write_through=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
+                                  write_through=True)
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr  # type: ignore[misc]
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     limit = _address_space() + job.settings.memory * 1024 * 1024
@@ -302,23 +301,23 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path) -> No
     before = set(sys.modules)
     main = types.ModuleType("__main__")
     main.__file__ = str(job.path)
-    main.__builtins__ = __builtins__  # type: ignore[attr-defined]
+    main.__dict__["__builtins__"] = __builtins__
     sys.modules["__main__"] = main
     sys.argv = [str(job.path)]
     sys.path[0] = str(job.path.parent)
 
-    ending, code, memory_error, raised_at = "finished", 0, False, ""
+    ending, code, memory_error, raised_at = Ending.FINISHED, 0, False, ""
     try:
         exec(job.code, main.__dict__)
     except SystemExit as exc:
-        ending = "exited"
+        ending = Ending.EXITED
         if exc.code is None or isinstance(exc.code, int):
             code = exc.code or 0
         else:
             print(exc.code, file=sys.stderr)
             code = 1
-    except BaseException as exc:  # noqa: BLE001 - report exactly what a terminal would show
-        ending, code = "raised", 1
+    except BaseException as exc:
+        ending, code = Ending.RAISED, 1
         memory_error = isinstance(exc, MemoryError) or "can't allocate memory" in str(exc)
         lines = [line for frame, line in traceback.walk_tb(exc.__traceback__) if frame.f_code.co_filename == main.__file__]
         if lines:

@@ -15,9 +15,11 @@ at the top would silently not apply in the reader's head.
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 SNIPPET_SUFFIX = ".py"
 EXPECTATION_SUFFIX = ".out"
@@ -66,15 +68,13 @@ class Snippet:
 
     path: Path
     """Absolute path of the ``.py`` file."""
-    rel: str
-    """Path relative to the project root, with ``/`` separators: the snippet's name everywhere."""
     source: bytes
     settings: Settings = field(default_factory=Settings)
 
 
 def parse_settings(rel: str, text: str) -> Settings:
     """Read the ``# verify:`` header; raise :class:`SnippetError` naming the line on any mistake."""
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     in_header = True
     for lineno, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -97,10 +97,10 @@ def parse_settings(rel: str, text: str) -> Settings:
                 raise SnippetError(f"{rel}:{lineno}", f"setting {key}={raw!r} is not a valid {_PARSERS[key].__name__}") from None
             if key == "device" and value not in KNOWN_DEVICES:
                 raise SnippetError(f"{rel}:{lineno}", f"unknown device {raw!r} (known: {', '.join(KNOWN_DEVICES)})")
-            if key != "device" and value <= 0:  # type: ignore[operator]
-                raise SnippetError(f"{rel}:{lineno}", f"setting {key} must be positive")
+            if isinstance(value, (int, float)) and not (math.isfinite(value) and value > 0):
+                raise SnippetError(f"{rel}:{lineno}", f"setting {key} must be a positive finite number")
             values[key] = value
-    return Settings(**values)  # type: ignore[arg-type]
+    return replace(Settings(), **values)
 
 
 def load_snippet(root: Path, path: Path) -> Snippet:
@@ -108,7 +108,7 @@ def load_snippet(root: Path, path: Path) -> Snippet:
     rel = path.relative_to(root).as_posix()
     source = path.read_bytes()
     text = _decode(source, rel, "snippet is not valid UTF-8")
-    return Snippet(path=path, rel=rel, source=source, settings=parse_settings(rel, text))
+    return Snippet(path=path, source=source, settings=parse_settings(rel, text))
 
 
 def _decode(data: bytes, rel: str, problem: str) -> str:
@@ -161,6 +161,11 @@ def release_of(version: str) -> str:
     return version.split("+", 1)[0]
 
 
+def default_expectation(snippet: Path) -> Path:
+    """``<name>.out`` beside the snippet: the expectation for the torch pinned in ``requirements.txt``."""
+    return snippet.with_suffix(EXPECTATION_SUFFIX)
+
+
 def expectation_paths(snippet: Path, torch_version: str, pinned: str | None) -> tuple[Path, Path]:
     """Return ``(read, write)`` expectation files for the installed torch.
 
@@ -169,7 +174,7 @@ def expectation_paths(snippet: Path, torch_version: str, pinned: str | None) -> 
     it is read when it exists (else the default applies, meaning "unchanged"), and
     ``--update`` under that torch writes only it.
     """
-    default = snippet.with_suffix(EXPECTATION_SUFFIX)
+    default = default_expectation(snippet)
     release = release_of(torch_version)
     if pinned is None or release == pinned:
         return default, default
@@ -179,7 +184,10 @@ def expectation_paths(snippet: Path, torch_version: str, pinned: str | None) -> 
 
 
 def read_expectation(root: Path, path: Path) -> str:
-    """Read an expectation; raise :class:`SnippetError` if missing or malformed."""
+    r"""Read an expectation byte for byte; raise :class:`SnippetError` if missing or malformed.
+
+    Bytes, never ``read_text()``: universal newlines would turn a recorded ``\r`` into ``\n``.
+    """
     rel = path.relative_to(root).as_posix()
     if not path.exists():
         raise SnippetError(rel, "expected output is missing; record it with `python scripts/verify.py --update <snippet>` and review the diff")
@@ -188,6 +196,15 @@ def read_expectation(root: Path, path: Path) -> str:
         if _CONFLICT_MARKER.match(line):
             raise SnippetError(f"{rel}:{lineno}", "expected output contains a merge-conflict marker")
     return text
+
+
+def write_expectation(path: Path, text: str) -> bool:
+    """Record ``text`` as the expectation at ``path``, byte for byte; False when it already holds exactly that."""
+    data = text.encode("utf-8")
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.write_bytes(data)
+    return True
 
 
 def pinned_torch(requirements: Path) -> str | None:

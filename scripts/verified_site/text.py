@@ -1,0 +1,186 @@
+"""Every sentence the site's code shows a reader, keyed by language.
+
+Pages are written by authors in their edition's language; what the code adds to them
+(output box titles, provenance, skip notices, drift labels, the drift page) comes from
+here and nowhere else, so a new edition is a new :class:`Text`, never a change to the
+renderer. Templates use ``str.format`` fields; callers pass values already escaped for
+where the text lands (HTML for boxes, Markdown for the drift page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verifier.drift_results import DriftStatus
+from verifier.report import Normalization
+
+
+@dataclass(frozen=True)
+class Text:
+    """One language's strings. Field docstrings say where each one appears."""
+
+    quotation_title: str
+    """Title of a quoted (unverified) code block: ``{label}`` is its source, e.g. ``torch 1.13``."""
+    output_title: str
+    """Title of a verified output box."""
+    provenance: str
+    """Under a verified box: ``{torch}``, ``{python}``, ``{device}``, ``{machine}``, ``{date}``."""
+    normalized: str
+    """Under a box whose output was normalized: ``{notes}`` (joined by ``normalization_separator``), ``{link}``."""
+    normalization_separator: str
+    rules_link: str
+    """Text of the link from ``normalized`` to the page that documents the rules."""
+    normalization_notes: dict[Normalization, str]
+    """One clause per rule (HTML)."""
+    recorded_title: str
+    """Title of a box showing an output recorded elsewhere, for a snippet skipped here: ``{device}``."""
+    skip_notice: str
+    """Why a snippet did not run here: ``{device}``, ``{message}`` (the verifier's)."""
+    recorded_on: str
+    """Where a skipped snippet's output was recorded: ``{where}``."""
+    recorded_where: str
+    """``{device_name}``, ``{torch}``, ``{python}``, ``{date}``."""
+    recorded_where_unknown: str
+    not_recorded: str
+    """A skipped snippet with no recording at all: ``{device}``, then ``{why}`` (one of the three below)."""
+    never_on_device: str
+    no_device_in_drift: str
+    """``{releases}``, ``{date}``, ``{device}``."""
+    some_drift_lacked_device: str
+    """``{device}``, ``{releases}`` (or ``none``)."""
+    none: str
+    drift_labels: dict[DriftStatus, str]
+    """A drift status as a reader reads it, in tables and under boxes."""
+    drift_not_checked: str
+    """Under a box whose snippet the last drift run did not know."""
+    drift_stale: str
+    """Appended when the expectation changed after the drift run that checked it."""
+    drift_other_torch: str
+    """Prefix of the drift line under a verified box (the build's torch is the line above)."""
+    drift_by_torch: str
+    """Prefix of the drift line under a skipped box."""
+    drift_link: str
+    """The drift line's link to the drift page: ``{date}``."""
+    drift_page: DriftPageText
+    """The drift page's own text."""
+
+
+@dataclass(frozen=True)
+class DriftPageText:
+    """The drift page (``<!-- drift-results -->`` on a page), generated from ``drift/results.json``."""
+
+    intro: str
+    """An admonition opening the page: ``{date}``, ``{count}``, ``{duration}``, ``{pinned}``, ``{command}``."""
+    legend_title: str
+    legend: dict[DriftStatus, str]
+    """What each status means (Markdown), after its label."""
+    quotes_note: str
+    environments: str
+    environments_header: str
+    """A Markdown table header row and its rule line."""
+    no_gpu: str
+    """Device cell note for an environment without a GPU."""
+    no_gpu_anywhere: str
+    claims: str
+    claims_header: str
+    """``{columns}``: one header cell per torch."""
+    differences: str
+    differences_legend: str
+    reason: str
+    """``{message}``."""
+    variant: str
+    """``{path}``: a per-version expectation exists for this torch."""
+    seconds: str
+    """``{value}``: a duration."""
+
+
+KOREAN = Text(
+    quotation_title="인용 · {label}",
+    output_title="출력 (검증됨)",
+    provenance="torch {torch} · Python {python} · 장치 {device} · {machine} · {date} 검증",
+    normalized="정규화: {notes}. {link}",
+    normalization_separator="; ",
+    rules_link="규칙 보기",
+    normalization_notes={
+        Normalization.TRACEBACK_FRAMES: "트레이스백의 프레임 줄(파일 경로와 줄 번호)은 doctest처럼 <code>  ...</code> 한 줄로 접었습니다",
+        Normalization.MEMORY_ADDRESSES: "메모리 주소는 실행마다 달라 <code>0x…</code>로 표시했습니다",
+        Normalization.MACHINE_PATHS: "기계마다 다른 경로는 <code>&lt;repo&gt;</code>, <code>&lt;site-packages&gt;</code> 같은 이름으로 바꿨습니다",
+    },
+    recorded_title="{device}에서 기록된 출력 (이 빌드에서는 실행되지 않음)",
+    skip_notice="⚠ 건너뜀: 이 빌드 기계에는 {device} 장치가 없어 실행하지 않았습니다 (<code>{message}</code>).",
+    recorded_on="기록: {where}",
+    recorded_where="{device_name} · torch {torch} · Python {python} · {date} 기록",
+    recorded_where_unknown="이 출력을 어디서 기록했는지(장치, torch 버전, 날짜)는 남아 있지 않습니다",
+    not_recorded="아직 {device}에서 실행해 기록한 출력이 없습니다. {why}",
+    never_on_device="GPU가 있는 기계에서 실행한 적이 없습니다.",
+    no_device_in_drift="drift를 실행한 torch 환경({releases}, {date})에도 {device} 장치(GPU)가 없었습니다.",
+    some_drift_lacked_device="drift 환경 중 {device} 장치가 없던 것: {releases}.",
+    none="없음",
+    drift_labels={
+        DriftStatus.SAME: "같음",
+        DriftStatus.CHANGED: "다름",
+        DriftStatus.RAISES: "예외",
+        DriftStatus.SKIPPED: "건너뜀",
+        DriftStatus.RECORDED: "처음 기록",
+        DriftStatus.ERROR: "오류",
+    },
+    drift_not_checked="다른 torch 버전: 아직 확인하지 않았습니다 (마지막 drift 실행 뒤에 추가된 스니펫).",
+    drift_stale=" · 그 뒤 기대 출력이 바뀌어 다시 확인해야 합니다",
+    drift_other_torch="다른 torch: ",
+    drift_by_torch="torch별: ",
+    drift_link="{date} drift",
+    drift_page=DriftPageText(
+        intro=(
+            '!!! info "생성된 페이지"\n'
+            "\n"
+            "    이 페이지는 `scripts/drift.py`가 {date}에 torch {count}개 환경에서 모든 스니펫을 실제로\n"
+            "    실행해 만든 것입니다(`drift/results.json`, 전체 {duration}). 환경마다\n"
+            "    `python scripts/verify.py --no-cache`를 실행하고, 각 스니펫의 출력을 이 사이트에 보이는 출력\n"
+            "    (`<이름>.out`, torch {pinned}에서 기록)과 비교했습니다. 다시 만드는 방법은 저장소 README의\n"
+            '    "Drift across torch versions" 절에 있습니다:\n'
+            "\n"
+            "    ```sh\n"
+            "    {command}\n"
+            "    ```"
+        ),
+        legend_title="상태의 뜻:",
+        legend={
+            DriftStatus.SAME: "출력이 사이트에 보이는 것과 바이트 단위로 같습니다.",
+            DriftStatus.CHANGED: "출력이 다르지만 새 예외는 없습니다.",
+            DriftStatus.RAISES: "기록에 없는 예외(또는 다른 예외)로 끝납니다.",
+            DriftStatus.SKIPPED: "그 환경에 스니펫이 요구하는 장치가 없습니다.",
+            DriftStatus.RECORDED: "그 장치에서 처음 실행되어 비교할 기록이 없었습니다.",
+            DriftStatus.ERROR: "검증기가 실행하지 못했습니다(시간 초과 등).",
+        },
+        quotes_note=(
+            "`quotes/`로 시작하는 줄은 원문이 인용한 torch 1.13 소스를 그 torch의 소스와 비교한 스니펫입니다.\n"
+            "그래서 1.13.1 열의 diff는 인용이 실제 torch 1.13.1의 소스와 얼마나 같은지를 보여 줍니다."
+        ),
+        environments="## 환경",
+        environments_header=("| torch | Python | 플랫폼 | 장치 | 실행 날짜 | 걸린 시간 | 결과 |\n"
+                             "| --- | --- | --- | --- | --- | --- | --- |"),
+        no_gpu="GPU 없음",
+        no_gpu_anywhere=(
+            "이번 실행의 어느 환경에도 GPU가 없었습니다. GPU가 필요한 스니펫은 모든 열에서 건너뛰었고,\n"
+            "GPU에서 기록한 출력은 `drift/devices.json`에 있는 것만 사이트에 보입니다."
+        ),
+        claims="## 주장 × torch 버전",
+        claims_header="| 주장 | 스니펫 | {columns} |",
+        differences="## 다른 점",
+        differences_legend="`---`는 사이트에 보이는 출력(`<이름>.out`), `+++`는 그 torch에서 실제로 나온 출력입니다.",
+        reason="- 이유: `{message}`",
+        variant="- 이 torch용 기대 출력 `{path}`이 따로 있습니다.",
+        seconds="{value}초",
+    ),
+)
+
+TEXTS: dict[str, Text] = {"ko": KOREAN}
+
+
+def text_for(language: str) -> Text:
+    """The strings of ``language`` (a site's ``language`` setting); a clear error for an unknown one."""
+    try:
+        return TEXTS[language]
+    except KeyError:
+        raise ValueError(f"no reader-facing text for language {language!r} "
+                         f"(known: {', '.join(sorted(TEXTS))}; add one in scripts/verified_site/text.py)") from None
