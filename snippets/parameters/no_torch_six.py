@@ -1,5 +1,5 @@
 import torch
 
-# 1.13 소스가 쓰던 torch._six는 torch 2.0에서 제거되었다
+# torch._six, which the 1.13 source used, is gone from the installed torch
 print("hasattr(torch, '_six'):", hasattr(torch, "_six"))
 import torch._six  # noqa: E402

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # snippets/: 인용 코드가 있는 곳
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # snippets/: where the quoted code lives
 from _quotes import torch_1_13 as quoted  # noqa: E402
 
 old = ast.parse(quoted.section("register_module")).body[0]
@@ -15,7 +15,7 @@ now = ast.parse(textwrap.dedent(inspect.getsource(nn.Module.register_module))).b
 
 
 def body(function):
-    """docstring을 뺀 본문 문장들."""
+    """The body statements, without the docstring."""
     statements = function.body
     if statements and isinstance(statements[0], ast.Expr) and isinstance(statements[0].value, ast.Constant):
         statements = statements[1:]
@@ -36,7 +36,7 @@ for extra in now_body[len(old_body):]:
 print(f"docstring: quote {ast.get_docstring(old)!r}, here {ast.get_docstring(now)!r}")
 
 
-# 같은 입력으로 인용된 함수와 설치된 torch의 함수를 실행해 결과를 비교한다.
+# Run the quoted function and the installed torch's on the same inputs and compare.
 def run(function, value):
     m = nn.Module()
     try:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import torch.nn as nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # snippets/: 인용 코드가 있는 곳
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # snippets/: where the quoted code lives
 from _quotes import torch_1_13 as quoted  # noqa: E402
 
 
 def indentation_only(source):
-    """들여쓰기만 맞춘다: def 줄은 왼쪽 끝, 본문은 4칸 (원문은 def 줄의 들여쓰기를 잃은 채 복사됐다)."""
+    """Align indentation only: the def line at column 0, the body at 4 (the post lost the def line's indentation)."""
     first, _, rest = source.partition("\n")
     return [first.strip() + "\n", *textwrap.indent(textwrap.dedent(rest), "    ").splitlines(keepends=True)]
 
