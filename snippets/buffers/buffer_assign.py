@@ -5,7 +5,7 @@ import torch.nn as nn
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
-        # register_buffer 대신 nn.Buffer를 속성에 대입해도 버퍼로 등록된다
+        # Assigning an nn.Buffer attribute registers a buffer, without calling register_buffer
         self.mean = nn.Buffer(torch.zeros(2))
         self.tmp = nn.Buffer(torch.zeros(2), persistent=False)
 

@@ -2,5 +2,5 @@ import torch
 import torch.nn as nn
 
 m = nn.Module()
-# 이름이 문자열이 아니면 TypeError
+# A name that is not a string is a TypeError
 m.register_buffer(0, torch.zeros(2))

@@ -6,7 +6,7 @@ class Counter(nn.Module):
     def __init__(self):
         super().__init__()
         self.lin = nn.Linear(2, 2)
-        # 기본값 persistent=True 로 버퍼 등록
+        # a buffer registered with the default persistent=True
         self.register_buffer("steps", torch.zeros(1))
 
 

@@ -6,7 +6,7 @@ class Cache(nn.Module):
     def __init__(self):
         super().__init__()
         self.register_buffer("saved", torch.zeros(2))
-        # persistent=False: state_dict에 저장되지 않는 버퍼
+        # persistent=False: a buffer that state_dict() leaves out
         self.register_buffer("scratch", torch.zeros(2), persistent=False)
 
 

@@ -10,6 +10,6 @@ class Net(nn.Module):
 
 
 m = Net()
-# 버퍼는 parameters()에 나오지 않는다
+# Buffers are not in parameters()
 print("named_parameters:", [name for name, _ in m.named_parameters()])
 print("named_buffers:", [name for name, _ in m.named_buffers()])

@@ -18,7 +18,7 @@ m = Net()
 opt = torch.optim.SGD(m.parameters(), lr=0.1)
 before = {name: t.detach().clone() for name, t in m.state_dict().items()}
 m(torch.ones(1, 2)).sum().backward()
-opt.step()  # 옵티마이저는 parameters()만 갱신한다
+opt.step()  # the optimizer updates only what parameters() gave it
 
 for name, t in m.state_dict().items():
     print(f"{name} changed:", not torch.equal(t, before[name]))

@@ -8,7 +8,7 @@ class M(nn.Module):
         super().__init__()
         self.lin = nn.Linear(2, 2)
         self.register_buffer("buf", torch.zeros(2))
-        self.plain = torch.zeros(2)  # 등록되지 않은 일반 텐서 속성
+        self.plain = torch.zeros(2)  # a plain tensor attribute, not registered
 
 
 def devices(m):

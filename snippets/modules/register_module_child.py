@@ -1,7 +1,7 @@
 import torch.nn as nn
 
 m = nn.Module()
-# 원문의 register_buffer 절에 인용된 코드: 실제로는 하위 모듈을 등록한다
+# The code the post quotes under register_buffer: it registers a submodule
 m.register_module("sub", nn.Linear(2, 2))
 
 print("named_children:", [name for name, _ in m.named_children()])

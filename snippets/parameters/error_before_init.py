@@ -4,7 +4,7 @@ import torch.nn as nn
 
 class Broken(nn.Module):
     def __init__(self):
-        # super().__init__() 보다 먼저 등록하면 _parameters가 아직 없다
+        # Before super().__init__(), _parameters does not exist yet
         self.register_parameter("w", nn.Parameter(torch.zeros(2)))
         super().__init__()
 

@@ -2,5 +2,5 @@ import torch
 import torch.nn as nn
 
 m = nn.Module()
-# "."은 하위 모듈 경로 구분자라서 이름에 쓸 수 없다
+# "." separates submodules in a path, so a name cannot contain it
 m.register_parameter("layer.weight", nn.Parameter(torch.zeros(2)))

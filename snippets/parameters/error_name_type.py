@@ -2,5 +2,5 @@ import torch
 import torch.nn as nn
 
 m = nn.Module()
-# 이름이 문자열이 아니면 TypeError (1.13의 torch._six.string_classes 검사가 지금은 str 검사)
+# A name that is not a string is a TypeError (1.13 checked torch._six.string_classes, today str)
 m.register_parameter(0, nn.Parameter(torch.zeros(2)))

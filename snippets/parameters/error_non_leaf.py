@@ -1,8 +1,8 @@
 import torch
 import torch.nn as nn
 
-# requires_grad=False 인 Parameter에 grad가 필요한 텐서를 in-place로 더하면
-# Parameter 타입은 그대로인데 grad_fn이 생긴다 (비-leaf Parameter)
+# Adding a tensor that requires grad in place to a Parameter with requires_grad=False
+# keeps the Parameter type but gives it a grad_fn (a non-leaf Parameter)
 p = nn.Parameter(torch.zeros(2), requires_grad=False)
 p.add_(torch.ones(2, requires_grad=True))
 print("type:", type(p).__name__)

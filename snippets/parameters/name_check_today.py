@@ -3,7 +3,7 @@ import inspect
 import torch.nn as nn
 
 src = inspect.getsource(nn.Module.register_parameter)
-# 이름 타입을 검사하는 줄만 출력
+# Print only the line that checks the name's type
 for line in src.splitlines():
     if "isinstance(name" in line:
         print(line.strip())

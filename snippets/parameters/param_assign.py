@@ -5,9 +5,9 @@ import torch.nn as nn
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
-        # register_parameter 대신 속성 대입만 해도 파라미터로 등록된다
+        # Assigning an attribute registers a parameter, without calling register_parameter
         self.w = nn.Parameter(torch.ones(2))
-        self.t = torch.ones(2)  # 일반 텐서는 등록되지 않는다
+        self.t = torch.ones(2)  # a plain tensor is not registered
 
 
 m = Net()

@@ -7,15 +7,16 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # snippets/: 인용 코드가 있는 곳
-from _quotes import torch_1_13 as quoted  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # snippets/: where the quoted code lives
+from _quotes import torch_1_13 as quoted  # noqa: E402  (what the 2022 post shows)
+from _quotes import torch_1_13_1 as real  # noqa: E402  (torch 1.13.1's own source, copied)
 
 old = ast.parse(quoted.section("register_module")).body[0]
 now = ast.parse(textwrap.dedent(inspect.getsource(nn.Module.register_module))).body[0]
 
 
 def body(function):
-    """docstring을 뺀 본문 문장들."""
+    """The body statements, without the docstring."""
     statements = function.body
     if statements and isinstance(statements[0], ast.Expr) and isinstance(statements[0].value, ast.Constant):
         statements = statements[1:]
@@ -33,10 +34,14 @@ for number, statement in enumerate(old_body, start=1):
     print(f"statement {number}: {match:<6} {ast.unparse(statement)}")
 for extra in now_body[len(old_body):]:
     print(f"new today: {ast.unparse(extra)}")
-print(f"docstring: quote {ast.get_docstring(old)!r}, here {ast.get_docstring(now)!r}")
+# The quote has no docstring; torch 1.13.1 had one already (the post's author left it out).
+real_1_13_1 = ast.parse(textwrap.dedent(real.section("register_module"))).body[0]
+print(f"docstring: quote {ast.get_docstring(old)!r}")
+print(f"           torch 1.13.1 {ast.get_docstring(real_1_13_1)!r}")
+print(f"           installed {ast.get_docstring(now)!r}")
 
 
-# 같은 입력으로 인용된 함수와 설치된 torch의 함수를 실행해 결과를 비교한다.
+# Run the quoted function and the installed torch's on the same inputs and compare.
 def run(function, value):
     m = nn.Module()
     try:

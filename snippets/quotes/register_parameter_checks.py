@@ -7,22 +7,22 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # snippets/: 인용 코드가 있는 곳
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # snippets/: where the quoted code lives
 from _quotes import torch_1_13 as quoted  # noqa: E402
 
-# 인용된 1.13 소스에서 raise마다 (그 raise에 이르는 if/elif 조건, 예외 식)을 소스 순서대로 뽑는다.
+# For each raise in the quoted 1.13 source: (the if/elif condition leading to it, the exception), in source order.
 old_src = quoted.section("register_parameter")
 checks = sorted(((node.test, stmt.exc) for node in ast.walk(ast.parse(old_src)) if isinstance(node, ast.If)
                  for stmt in node.body if isinstance(stmt, ast.Raise)), key=lambda check: check[0].lineno)
 
-# 설치된 torch의 소스: 예외가 난 줄에서 그 raise의 조건을 찾을 수 있게 파싱해 둔다.
+# The installed torch's source, parsed so the line that raised leads back to its raise's condition.
 today_lines, today_start = inspect.getsourcelines(nn.Module.register_parameter)
 today_src = textwrap.dedent("".join(today_lines))
 today_tree = ast.parse(today_src)
 
 
 def today_condition(error):
-    """error가 난 register_parameter 안의 줄 → 그 줄의 raise에 이르는 if/elif 조건."""
+    """The line in register_parameter that raised error -> the if/elif condition leading to that raise."""
     tb = error.__traceback__
     while tb.tb_next is not None and tb.tb_frame.f_code is not nn.Module.register_parameter.__code__:
         tb = tb.tb_next
@@ -45,18 +45,18 @@ def evaluate(node, scope):
 
 def non_leaf_parameter():
     p = nn.Parameter(torch.zeros(1), requires_grad=False)
-    p.add_(torch.ones(1, requires_grad=True))  # grad_fn이 생긴 Parameter
+    p.add_(torch.ones(1, requires_grad=True))  # a Parameter that now has a grad_fn
     return p
 
 
-# 각 검사에 닿는 입력 (self, name, param), 인용된 raise 순서대로.
+# An input that enters each check (self, name, param), in the quoted raises' order.
 triggers = [
-    (nn.Module.__new__(nn.Module), "w", None),  # Module.__init__() 전
-    (nn.Module(), 1, None),  # 문자열이 아닌 이름
+    (nn.Module.__new__(nn.Module), "w", None),  # before Module.__init__()
+    (nn.Module(), 1, None),  # a name that is not a string
     (nn.Module(), "a.w", None),
     (nn.Module(), "", None),
-    (nn.Module(), "training", None),  # 이미 있는 속성
-    (nn.Module(), "w", torch.zeros(1)),  # Parameter가 아닌 텐서
+    (nn.Module(), "training", None),  # an attribute that already exists
+    (nn.Module(), "w", torch.zeros(1)),  # a tensor that is not a Parameter
     (nn.Module(), "w", non_leaf_parameter()),
 ]
 assert len(triggers) == len(checks)
@@ -65,21 +65,21 @@ print(f"{'#':<2} {'raise':<15} {'condition':<10} {'message':<10} 1.13 condition"
 notes = []
 for number, ((test, exc), (self, name, param)) in enumerate(zip(checks, triggers), start=1):
     scope = {"self": self, "name": name, "param": param, "torch": torch, "Parameter": nn.Parameter}
-    expected = evaluate(exc, scope)  # 1.13의 raise가 이 입력으로 만들 예외
+    expected = evaluate(exc, scope)  # the exception 1.13's raise builds for this input
 
-    # 1) 인용된 조건을 설치된 torch에서 그대로 평가한다: 쓰는 이름이 없어졌으면 gone.
+    # 1) Evaluate the quoted condition as is on the installed torch: gone if a name it uses no longer exists.
     try:
         reached, broken = bool(evaluate(test, scope)), None
     except Exception as error:
         reached, broken = False, error
-    # 2) 같은 입력으로 설치된 torch의 register_parameter를 실행한다.
+    # 2) Run the installed torch's register_parameter on the same input.
     try:
         nn.Module.register_parameter(self, name, param)
         actual = now = None
     except Exception as error:
         actual, now = error, today_condition(error)
 
-    # 3) 비교한다: same / changed / gone, 다른 점은 표 아래에.
+    # 3) Compare: same / changed / gone, with the differences below the table.
     if actual is None:
         condition = message = "gone"
         notes.append(f"[{number}] today: no error for this input")
@@ -102,7 +102,7 @@ for number, ((test, exc), (self, name, param)) in enumerate(zip(checks, triggers
 for note in notes:
     print(note)
 
-# 인용된 함수 자체를 설치된 torch에서 그대로 실행하면?
+# And the quoted function itself, run as is on the installed torch?
 try:
     quoted.register_parameter(nn.Module(), "w", nn.Parameter(torch.zeros(1)))
     print("1.13 code as quoted, run here: registers 'w'")
