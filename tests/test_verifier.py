@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-from projects import Project, Run
+from projects import ROOT, Project, Run
 from verifier import __version__
 from verifier.report import Status
 
@@ -333,3 +334,46 @@ def test_torch_version_change_invalidates_the_cache(cached: dict) -> None:
     assert f"ran 1 (torch 2.12.0 → {TORCH}): snippets/c/side_effect.py" in third.stdout
     assert third.entry("snippets/c/side_effect.py").cached is False
     assert cached["log_third"] == "ran\nran\n"
+
+
+# --- what a Windows editor or clone leaves behind ---------------------------------------------
+
+def test_a_byte_order_mark_does_not_hide_the_settings_header(tmp_path: Path) -> None:
+    """Python skips a UTF-8 BOM at the top of a file; the header must too, or its settings silently vanish."""
+    project = Project(tmp_path)
+    project.snippet("b/timeout", "\ufeff# verify: timeout=1\nimport time\n\nprint('started', flush=True)\ntime.sleep(60)\n",
+                    "started\n")
+    project.snippet("b/cuda", "\ufeff# verify: device=mps\nprint('ran on the CPU')\n", "ran on the CPU\n")
+    run = project.verify()
+    timeout = run.entry("snippets/b/timeout.py")
+    assert timeout.status == Status.TIMEOUT and timeout.settings is not None and timeout.settings.timeout == 1
+    assert timeout.duration_s is not None and timeout.duration_s < 2
+    assert run.entry("snippets/b/cuda.py").status == Status.SKIPPED
+
+
+def test_a_crlf_expectation_fails_with_a_note_naming_the_carriage_returns(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    project.snippet("c/crlf", "print('first')\nprint('second')\n", b"first\r\nsecond\r\n")
+    entry = project.verify().entry("snippets/c/crlf.py")
+    assert entry.status == Status.FAILED
+    assert "note: the outputs differ only in carriage returns (CR, \\r): snippets/c/crlf.out has CRLF line endings" in entry.diff
+    assert "whitespace" not in entry.diff
+    assert "-first\\r\n" in entry.diff and "+first\n" in entry.diff
+
+
+def test_gitattributes_keep_snippets_byte_exact_in_an_autocrlf_clone(tmp_path: Path) -> None:
+    """A Windows clone (`core.autocrlf=true`) checks snippets and expectations out exactly as committed."""
+    source = tmp_path / "source"
+    (source / "snippets" / "t").mkdir(parents=True)
+    (source / ".gitattributes").write_bytes((ROOT / ".gitattributes").read_bytes())
+    (source / "snippets" / "t" / "x.py").write_bytes(b"print('a')\n")
+    (source / "snippets" / "t" / "x.out").write_bytes(b"a\n10%\r100%\n")
+    (source / "notes.txt").write_bytes(b"converted\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "x"]):
+        subprocess.run([*git, *command], cwd=source, check=True, capture_output=True)
+    clone = tmp_path / "clone"
+    subprocess.run([*git, "-c", "core.autocrlf=true", "clone", "-q", str(source), str(clone)], check=True, capture_output=True)
+    assert (clone / "notes.txt").read_bytes() == b"converted\r\n", "autocrlf did not apply: the test proves nothing"
+    assert (clone / "snippets" / "t" / "x.py").read_bytes() == b"print('a')\n"
+    assert (clone / "snippets" / "t" / "x.out").read_bytes() == b"a\n10%\r100%\n"

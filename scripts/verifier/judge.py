@@ -36,23 +36,41 @@ def judge(outcome: Outcome, actual: str, expected: str, expected_name: str, snip
 
 def mismatch_diff(old: str, new: str, old_name: str, new_name: str) -> str:
     """:func:`unified_diff` headed by ``<old_name>:<line>: first difference``, so editors and CI
-    logs can jump to it; whitespace-only differences get a note, since tabs and trailing spaces
-    look identical in a terminal."""
+    logs can jump to it. Differences a terminal does not show get a note: carriage returns
+    (a ``.out`` checked out with CRLF line endings) and other whitespace (tabs, trailing
+    spaces, blank lines)."""
     old_lines, new_lines = _lines(old), _lines(new)
     first = next((i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=False)) if a != b), min(len(old_lines), len(new_lines)))
     header = f"{old_name}:{first + 1}: first difference\n"
-    if old.split() == new.split():
-        header += "note: the outputs differ only in whitespace (tabs, trailing spaces or blank lines)\n"
+    note = _invisible_difference(old, new, old_name)
+    if note:
+        header += f"note: {note}\n"
     return header + unified_diff(old, new, old_name, new_name)
 
 
+def _invisible_difference(old: str, new: str, old_name: str) -> str:
+    """Why two outputs that look the same in a terminal differ, or ``""``."""
+    if old.replace("\r", "") == new.replace("\r", ""):
+        if old.count("\r\n") > new.count("\r\n"):
+            return (f"the outputs differ only in carriage returns (CR, \\r): {old_name} has CRLF line endings "
+                    "where the output has LF; it was probably checked out with Git's autocrlf; .gitattributes "
+                    f"keeps snippets/ byte-exact: delete it and run `git checkout -- {old_name}`")
+        return "the outputs differ only in carriage returns (CR, \\r), shown as \\r in the diff"
+    if old.split() == new.split():
+        return "the outputs differ only in whitespace (tabs, trailing spaces or blank lines)"
+    return ""
+
+
 def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
-    """``diff -u`` of two outputs, with git's ``\\ No newline at end of file`` marker."""
+    """``diff -u`` of two outputs, with git's ``\\ No newline at end of file`` marker; a carriage
+    return is shown as ``\\r`` (a terminal would hide it, or the line before it)."""
     return "".join(difflib.unified_diff(_lines(old), _lines(new), old_name, new_name))
 
 
 def _lines(text: str) -> list[str]:
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n\\ No newline at end of file\n"
+    """Lines split at ``\\n`` only (a ``\\r`` inside a line is shown, not a line break)."""
+    lines = [line.replace("\r", "\\r") + "\n" for line in text.split("\n")]
+    last = lines.pop()  # the text after the last newline: "" when the output ends with one
+    if last != "\n":
+        lines.append(last + "\\ No newline at end of file\n")
     return lines

@@ -10,7 +10,9 @@ Settings live in one comment header at the very top of the file, one per line::
 
 Only comment and blank lines may precede or sit between header lines; a ``# verify:``
 line after the first line of code is an error, because a setting the reader cannot see
-at the top would silently not apply in the reader's head.
+at the top would silently not apply in the reader's head. A UTF-8 byte-order mark (which
+some Windows editors write) is not a character of the first line: Python ignores it, and
+so does the header, so the settings it hides still apply.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Any
 SNIPPET_SUFFIX = ".py"
 EXPECTATION_SUFFIX = ".out"
 _HEADER = re.compile(r"^#\s*verify:\s*(?P<body>.*)$")
+#: The UTF-8 byte-order mark: Python skips it at the top of a source file, and so does the header.
+BOM = "\ufeff"
 _CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7})( |$)")
 
 #: Devices a snippet may declare. ``cpu`` and ``meta`` exist everywhere; the others are
@@ -107,7 +111,7 @@ def load_snippet(root: Path, path: Path) -> Snippet:
     """Read one snippet file; settings errors surface here, syntax errors in the runner."""
     rel = path.relative_to(root).as_posix()
     source = path.read_bytes()
-    text = _decode(source, rel, "snippet is not valid UTF-8")
+    text = _decode(source, rel, "snippet is not valid UTF-8").removeprefix(BOM)
     return Snippet(path=path, source=source, settings=parse_settings(rel, text))
 
 
