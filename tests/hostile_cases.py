@@ -8,6 +8,11 @@ after changing a case: ``python tests/hostile_cases.py`` prints the table.
 
 Every case runs under ``--twice`` (so non-determinism is visible), then again under
 ``--update``, which may write only the ``.out`` of cases marked ``records``.
+
+Cases of the last groups prove terminal fidelity (output a terminal shows after the main
+code ends, a set's order, the thread count, ``\\r``, a BOM, CRLF) and the run's integrity
+against careless snippets (rewriting expectations, processes that outlive their snippet,
+stopping the verifier): see the threat model on the same page.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ class Case:
     """Bound on the run's duration; default: its ``timeout`` setting plus :data:`GRACE`."""
     files: dict[str, str] = field(default_factory=dict)
     """Other files it needs, relative to the project root."""
+    changes: tuple[str, ...] = ()
+    """Files it changes on purpose (relative to the project root): the run must notice."""
 
     @property
     def path(self) -> str:
@@ -199,6 +206,62 @@ CASES: tuple[Case, ...] = (
     _case("iso_sys_modules", "다른 스니펫이 바꾼 `sys.modules`가 보이지 않음",
           "import json\n\nprint(json.dumps({'a': 1}))\n",
           "{\"a\": 1}\n", Status.PASSED),
+    # --- what a terminal shows after the main code ends ------------------------------------------
+    _case("late_thread", "메인 코드가 끝난 뒤 스레드가 출력 (join하지 않음)",
+          "import threading\nimport time\n\n\ndef later():\n    time.sleep(0.3)\n    print('from the thread')\n\n\n"
+          "threading.Thread(target=later).start()\nprint('main done')\n",
+          "main done\nfrom the thread\n", Status.PASSED),
+    _case("executor_not_shut_down", "`shutdown()`하지 않은 `ThreadPoolExecutor`",
+          "import time\nfrom concurrent.futures import ThreadPoolExecutor\n\npool = ThreadPoolExecutor(max_workers=1)\n"
+          "pool.submit(lambda: (time.sleep(0.3), print('from the pool')))\nprint('main done')\n",
+          "main done\nfrom the pool\n", Status.PASSED),
+    _case("process_not_joined", "`join()`하지 않은 `multiprocessing.Process`",
+          "import multiprocessing\nimport time\n\n\ndef later():\n    time.sleep(0.3)\n    print('from the process')\n\n\n"
+          "multiprocessing.Process(target=later).start()\nprint('main done', flush=True)\n",
+          "main done\nfrom the process\n", Status.PASSED),
+    _case("atexit_output", "`atexit` 핸들러가 스레드 종료 뒤 출력",
+          "import atexit\nimport threading\nimport time\n\natexit.register(print, 'from atexit')\n"
+          "threading.Thread(target=lambda: (time.sleep(0.2), print('from the thread'))).start()\nprint('main done')\n",
+          "main done\nfrom the thread\nfrom atexit\n", Status.PASSED),
+    _case("set_order", "문자열 `set`을 출력 (순서는 해시 시드에 따라 다름)",
+          "print({'alpha', 'beta', 'gamma', 'delta'})\n",
+          "{'alpha', 'delta', 'beta', 'gamma'}\n", Status.NONDETERMINISTIC,
+          f"NONDETERMINISTIC {_P}set_order.py: two runs printed different output"),
+    _case("thread_count_sum", "큰 float32 합 (스레드 수에 따라 반올림이 다름)",
+          "import torch\n\ntorch.manual_seed(0)\nprint(f'{torch.randn(4_000_000).sum().item():.10f}')\n",
+          "-1431.0263671875\n", Status.NONDETERMINISTIC,
+          f"NONDETERMINISTIC {_P}thread_count_sum.py: two runs printed different output"),
+    _case("carriage_progress", "`\\r`로 진행률을 덮어씀 (`.out`은 바이트 그대로)",
+          "for percent in range(0, 101, 25):\n    print(f'\\r{percent:3d}%', end='', flush=True)\nprint()\nprint('done')\n",
+          "\r  0%\r 25%\r 50%\r 75%\r100%\ndone\n", Status.PASSED),
+    _case("bom_header", "UTF-8 BOM 뒤의 `# verify: timeout=1`도 적용됨",
+          "\ufeff# verify: timeout=1\nimport time\n\nprint('started', flush=True)\ntime.sleep(60)\n",
+          "started\n", Status.TIMEOUT, f"TIMEOUT {_P}bom_header.py: did not finish within 1 s"),
+    _case("crlf_out", "CRLF 줄바꿈으로 체크아웃된 `.out`",
+          "print('first')\nprint('second')\n",
+          b"first\r\nsecond\r\n", Status.FAILED, "note: the outputs differ only in carriage returns (CR, \\r)"),
+    # --- integrity: a careless snippet cannot pass off a wrong result -----------------------------
+    _case("rewrites_own_out", "실행 중에 자기 `.out`을 출력에 맞게 고쳐 씀",
+          "from pathlib import Path\n\nprint('new output')\nPath(__file__).with_suffix('.out').write_text('new output\\n')\n",
+          "old output\n", Status.ERROR,
+          f"ERROR {_P}rewrites_own_out.py: changed {_P}rewrites_own_out.out while it ran",
+          changes=(f"{_P}rewrites_own_out.out",)),
+    _case("rewrites_other_out", "실행 중에 다른 스니펫의 `.out`을 고쳐 씀",
+          "from pathlib import Path\n\nPath(__file__).with_name('rewritten_by_other.out').write_text('tampered\\n')\nprint('done')\n",
+          "done\n", Status.ERROR, f"ERROR {_P}rewrites_other_out.py: changed {_P}rewritten_by_other.out while it ran",
+          changes=(f"{_P}rewritten_by_other.out",)),
+    _case("rewritten_by_other", "`.out`이 실행 중에 바뀌어도 실행 전에 읽은 기대 출력으로 판정",
+          "print('judged by what was recorded')\n",
+          "judged by what was recorded\n", Status.PASSED, changes=(f"{_P}rewritten_by_other.out",)),
+    _case("orphan_in_new_session", "`setsid()`한 손자 프로세스가 나중에 파일을 씀 (스니펫과 함께 종료)",
+          "import os\nimport time\nfrom pathlib import Path\n\nlater = Path(__file__).parents[2] / '.verify' / 'written-later.txt'\n"
+          "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:  # 부모가 곧 끝나 고아가 되는 손자\n        time.sleep(2)\n"
+          "        later.parent.mkdir(exist_ok=True)\n        later.write_text('a process outlived its snippet')\n    os._exit(0)\n"
+          "os.wait()\nprint('started a daemon')\n",
+          "started a daemon\n", Status.PASSED),
+    _case("stops_the_verifier", "부모(검증기)에 `SIGSTOP`을 보냄",
+          "import os\nimport signal\n\nos.kill(os.getppid(), signal.SIGSTOP)\nprint('sent SIGSTOP to my parent')\n",
+          "sent SIGSTOP to my parent\n", Status.PASSED, max_seconds=3.0),
 )
 
 #: The page's table header (the rows follow, one per case, in this order).

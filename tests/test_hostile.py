@@ -9,6 +9,7 @@ what may be recorded).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from hostile_cases import CASES, GRACE, NEVER_RECORDED, TOPIC, Case, markdown_table
 from projects import ROOT, Project, Run
+from verified_site.terminal import render
 from verifier.report import Status
 
 #: Bound on one whole verifier run over the table: 9-15 s measured on 2 cores (the three
@@ -62,7 +64,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
 
 
 def _limit(case: Case) -> float:
-    match = _TIMEOUT.search(case.source)
+    match = _TIMEOUT.search(case.source.removeprefix("\ufeff"))
     return float(match[1]) if match else 10.0
 
 
@@ -108,8 +110,40 @@ def test_whole_run(hostile: Hostile) -> None:
 
 
 def test_project_untouched(hostile: Hostile) -> None:
-    """Files written, folders changed, helpers imported: nothing new or changed outside .verify/ (site/ included)."""
-    assert hostile.after_twice == hostile.before
+    """Files written, folders changed, helpers imported: nothing new or changed outside .verify/ (site/ included),
+    but for the expectations the tampering cases rewrite on purpose (and the run names)."""
+    tampered = {path for case in CASES for path in case.changes}
+    assert {k: v for k, v in hostile.after_twice.items() if k not in tampered} == \
+        {k: v for k, v in hostile.before.items() if k not in tampered}
+    assert all(hostile.after_twice[path] != hostile.before[path] for path in tampered), "a tampering case did not tamper"
+
+
+def test_expectations_are_read_before_any_snippet_runs(hostile: Hostile) -> None:
+    """Another snippet rewrote `rewritten_by_other.out` during the run: it was still judged by what was recorded."""
+    victim = f"snippets/{TOPIC}/rewritten_by_other"
+    assert (hostile.project.root / f"{victim}.out").read_bytes() != b"tampered\n"  # --update recorded it again after the run
+    assert hostile.twice.entry(f"{victim}.py").status == Status.PASSED
+    assert hostile.twice.entry(f"{victim}.py").expected_sha256 == hashlib.sha256(b"judged by what was recorded\n").hexdigest()
+
+
+def test_no_process_outlives_its_snippet(hostile: Hostile) -> None:
+    """The grandchild in its own session (`orphan_in_new_session`) would write this file 2 s after it started:
+    both runs have ended long since, and it never did."""
+    assert not (hostile.project.root / ".verify" / "written-later.txt").exists()
+
+
+def test_the_verifier_was_stopped_and_went_on(hostile: Hostile) -> None:
+    """`stops_the_verifier` stopped its parent (the fork server of each run): the supervisor and the first
+    fork server continued it at once, and every other case still ended within its limit."""
+    entry = hostile.twice.entry(f"snippets/{TOPIC}/stops_the_verifier.py")
+    assert entry.status == Status.PASSED and entry.output == "sent SIGSTOP to my parent\n"
+
+
+def test_carriage_returns_are_recorded_raw_and_rendered_as_the_terminal_shows(hostile: Hostile) -> None:
+    entry = hostile.twice.entry(f"snippets/{TOPIC}/carriage_progress.py")
+    assert entry.output == "\r  0%\r 25%\r 50%\r 75%\r100%\ndone\n"
+    screen = render(entry.output)
+    assert screen.text == "100%\ndone\n" and screen.changed
 
 
 @pytest.mark.parametrize("case", by_id(CASES))

@@ -210,8 +210,9 @@ def updated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Run]:
     project.snippet("u/timeout", "# verify: timeout=1\nimport time\n\nprint('partial', flush=True)\ntime.sleep(60)\n", "old\n")
     project.snippet("u/crash", "import os\n\nprint('partial', flush=True)\nos._exit(3)\n", "old\n")
     # Both runs print the same; whichever run takes the lock then crashes, after the other finished.
+    # (The lock is outside snippets/: a snippet that writes there fails, see test_integrity.py.)
     project.snippet("u/crash_in_one_run", "import os\nimport time\n\nprint('same output', flush=True)\n"
-                    "try:\n    os.close(os.open(os.path.join(os.path.dirname(__file__), 'lock'), os.O_CREAT | os.O_EXCL))\n"
+                    "try:\n    os.close(os.open(os.path.join(os.path.dirname(__file__), '..', '..', 'lock'), os.O_CREAT | os.O_EXCL))\n"
                     "except FileExistsError:\n    pass\nelse:\n    time.sleep(1)\n    os._exit(3)\n", "old\n")
     return project, project.verify("--update", "--jobs", "2")
 

@@ -5,23 +5,41 @@ a forked child starts in milliseconds with torch already imported, and still get
 private copy of every module, hook, seed and global: nothing a snippet changes can
 reach another snippet, because each child's memory dies with it.
 
+Each child is ``python <snippet>`` as a reader runs it in a terminal, and ends the way
+that interpreter ends: after the code, non-daemon threads are joined (an executor's too),
+the snippet's ``atexit`` handlers run, then multiprocessing's exit handling joins the
+processes it started; only then is the output taken. Whatever the snippet started and
+left running (a process in its own session included) is ended with it.
+
 Hazards handled here, each measured on torch 2.x:
 
-* a forked child hangs forever in an OpenMP-parallel op if the parent ran one before
-  forking, so the parent calls ``torch.set_num_threads(1)`` before anything else;
+* a forked child hangs forever in an OpenMP-parallel op if the parent ran one with more
+  than one thread before forking, so the fork server runs torch with one thread and
+  never starts a thread pool; each child then starts with torch's default thread count
+  (what ``python <snippet>`` gets, read right after ``import torch``), because parallel
+  reductions round differently at other counts. The second run of ``--twice``/``--update``
+  uses another count, so output that depends on it is reported non-deterministic;
 * forked children inherit the parent's RNG state, so every child reseeds: the first run
   of a snippet from ``SEED`` (``random``, numpy, torch), the same for every snippet; the
-  second run of ``--twice``/``--update`` from another seed. The seeds are a safety net,
-  not a dependency: a snippet that relies on them instead of seeding itself, visibly,
-  prints differently in its second run and is reported as non-deterministic, so its
-  output is never recorded (a reader's ``python <snippet>`` would not reproduce it);
+  second run from another seed. A forked child cannot change its hash seed, so the second
+  run happens in a second fork server started with another ``PYTHONHASHSEED``
+  (:mod:`.server`). The seeds are a safety net, not a dependency: a snippet that relies on
+  them (or on a set's order) instead of seeding itself, visibly, prints differently in its
+  second run and is reported as non-deterministic, so its output is never recorded;
 * a hang, crash, memory bomb or output flood must end the child, not the runner:
   each child gets its own process group, a wall-clock deadline, an address-space limit,
-  an output cap, ``/dev/null`` as stdin and a throwaway working directory.
+  an output cap, ``/dev/null`` as stdin and a throwaway working directory; it dies with
+  its fork server, and adopts (and, at its end, ends) every descendant that outlives its
+  own parent (:mod:`.processes`).
+
+A child also reports the repository files it opened (read, for the cache's key; changed,
+for the run's integrity check) through an audit hook, and the installed modules it had
+imported, whose distributions' versions the cache keys on.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -29,21 +47,30 @@ import os
 import selectors
 import shutil
 import signal
+import site
 import sys
+import sysconfig
 import tempfile
 import time
 import traceback
 import types
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
+from .processes import become_subreaper, die_with_parent, end_descendants, has_children, kill_group
 from .report import Ending
 from .snippets import Settings
 
 SEED = 0
 _READ_CHUNK = 65536
+
+#: torch's default intra-op thread count here (``"default"``), read in the fork server right after ``import torch``.
+_THREADS = {"default": 1}
+#: Descriptors of this fork server that a snippet's process must not hold (closed in each child).
+PRIVATE_FDS: set[int] = set()
 
 
 @dataclass(frozen=True)
@@ -56,6 +83,8 @@ class Job:
     code: types.CodeType
     settings: Settings
     attempt: int = 0
+    source: bytes = b""
+    """The bytes ``code`` was compiled from: what the second run's fork server compiles."""
 
 
 @dataclass
@@ -75,25 +104,73 @@ class Outcome:
     raised_at: str = ""
     """For an uncaught exception, ``<Type> at <snippet>:<line>``: the deepest frame in the
     snippet, which the folded traceback no longer shows."""
+    opened: list[str] = field(default_factory=list)
+    """Repository files it opened for reading (relative, ``/``-separated)."""
+    wrote: list[str] = field(default_factory=list)
+    """Repository files it opened for writing, renamed, removed or otherwise changed."""
+    modules: dict[str, str] = field(default_factory=dict)
+    """Top-level installed modules it had imported (outside the repository and the standard
+    library), each with its file: the cache keys on their distributions' versions."""
+    started_at: float = 0.0
+    """Wall-clock time (``time.time()``) it started and ended: a changed file's timestamp names it."""
+    ended_at: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        data = {name: value for name, value in vars(self).items() if name not in ("job", "workdir", "output")}
+        return {**data, "key": self.job.key, "attempt": self.job.attempt, "workdir": str(self.workdir),
+                "output": base64.b64encode(self.output).decode("ascii")}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], job: Job) -> Outcome:
+        fields = {name: value for name, value in data.items() if name not in ("key", "attempt", "workdir", "output")}
+        return cls(job=job, workdir=Path(data["workdir"]), output=base64.b64decode(data["output"]),
+                   **{**fields, "ending": Ending(fields["ending"])})
 
 
-def prepare_parent(preload: list[str]) -> None:
-    """Make this process a safe fork server: single-threaded torch, preloaded modules.
+class Remote(Protocol):
+    """Another fork server running some of the jobs (:class:`.server.SecondRun`)."""
 
-    ``preload`` names heavy modules that snippets would otherwise each import in their
-    child (``torch._dynamo`` costs ~1.9 s and is imported by the first optimizer): one
-    import here serves every child. A module this torch lacks (torch 1.13 has no
-    ``torch._dynamo``) is simply not preloaded.
+    fd: int
+    pid: int
+    done: bool
+
+    def start(self) -> None: ...
+    def read(self) -> list[Outcome]: ...
+    def resume_if_stopped(self) -> None: ...
+    def close(self) -> None: ...
+    def close_in_child(self) -> None: ...
+
+
+def prepare_parent(preload: list[str]) -> int:
+    """Make this process a safe fork server; return torch's default intra-op thread count.
+
+    Single-threaded torch, preloaded modules, and a subreaper (it adopts whatever a snippet
+    leaves running, so it can end it). ``preload`` names heavy modules that snippets would
+    otherwise each import in their child (``torch._dynamo`` costs ~1.9 s and is imported by
+    the first optimizer): one import here serves every child. A module this torch lacks
+    (torch 1.13 has no ``torch._dynamo``) is simply not preloaded.
     """
     import importlib
     import importlib.util
 
     import torch
 
+    become_subreaper()
+    # Read before setting it: the count `python <snippet>` starts with (it creates no thread pool).
+    _THREADS["default"] = torch.get_num_threads()
     torch.set_num_threads(1)
     for name in preload:
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name)
+    return _THREADS["default"]
+
+
+def threads_for(attempt: int) -> int:
+    """torch's intra-op thread count for a run: its default first, another count in the second run."""
+    default = _THREADS["default"]
+    if attempt == 0:
+        return default
+    return 1 if default > 1 else 2
 
 
 def available_devices() -> list[str]:
@@ -108,39 +185,67 @@ def available_devices() -> list[str]:
     return devices
 
 
-def run_jobs(jobs: list[Job], root: Path, workers: int) -> Iterator[Outcome]:
-    """Run ``jobs`` with at most ``workers`` children at once, yielding outcomes as they end."""
+def run_jobs(jobs: list[Job], root: Path, workers: int, remote: Remote | None = None,
+             remote_after_local: bool = False) -> Generator[Outcome, None, None]:
+    """Run ``jobs`` with at most ``workers`` children at once, yielding outcomes as they end.
+
+    ``remote``, when given, runs its own jobs in another process; its outcomes are yielded
+    here too. It starts at once, or once every local job ended (``remote_after_local``).
+    Closing the generator (an exception in the caller, a signal) ends every child.
+    """
     pending = deque(jobs)
     running: dict[int, _Running] = {}
     selector = selectors.DefaultSelector()
+    remote_started = False
+
+    def keep() -> frozenset[int]:
+        alive = frozenset(running)
+        return alive | {remote.pid} if remote is not None and not remote.done else alive
+
     try:
-        while pending or running:
+        while pending or running or (remote is not None and not remote.done):
+            if remote is not None and not remote_started and (not remote_after_local or not (pending or running)):
+                remote.start()
+                selector.register(remote.fd, selectors.EVENT_READ, remote)
+                remote_started = True
             while pending and len(running) < workers:
-                child = _start(pending.popleft(), root, running)
+                child = _start(pending.popleft(), root, running, remote)
                 running[child.pid] = child
                 selector.register(child.out_fd, selectors.EVENT_READ, child)
                 selector.register(child.status_fd, selectors.EVENT_READ, child)
                 selector.register(child.pid_fd, selectors.EVENT_READ, child)
             now = time.monotonic()
-            wait = max(0.0, min(c.deadline for c in running.values()) - now)
+            wait = max(0.0, min((c.deadline for c in running.values()), default=now + 1.0) - now)
             for key, _ in selector.select(timeout=min(wait, 1.0)):
+                if key.data is remote:
+                    assert remote is not None
+                    yield from remote.read()
+                    if remote.done:
+                        selector.unregister(remote.fd)
+                    continue
                 child = key.data
                 if key.fd == child.pid_fd:
                     child.exited = True
                 else:
                     child.drain(key.fd, selector)
+            if remote is not None and remote_started and not remote.done:
+                remote.resume_if_stopped()  # a snippet there may have stopped its fork server
             now = time.monotonic()
             for child in list(running.values()):
                 if child.outcome.ending is Ending.FLOOD or child.exited or now >= child.deadline:
                     if not child.exited and child.outcome.ending is not Ending.FLOOD:
                         child.outcome.ending = Ending.TIMEOUT
                         child.outcome.detail = f"did not finish within {child.job.settings.timeout:g} s"
-                    yield child.finish(selector)
                     del running[child.pid]
+                    yield child.finish(selector, keep())
     finally:
         for child in running.values():
-            child.finish(selector)
+            child.finish(selector, keep())
+        if remote is not None:
+            remote.close()
         selector.close()
+        # Whatever a snippet left behind and no child ended was adopted here: end it too.
+        end_descendants(keep=frozenset())
 
 
 class _Running:
@@ -157,7 +262,7 @@ class _Running:
         self.exited = False
         self.output = bytearray()
         self.status = bytearray()
-        self.outcome = Outcome(job=job, workdir=workdir)
+        self.outcome = Outcome(job=job, workdir=workdir, started_at=time.time())
         self.open_fds = {out_fd, status_fd}
 
     def drain(self, fd: int, selector: selectors.BaseSelector) -> None:
@@ -181,9 +286,9 @@ class _Running:
             self.outcome.ending = Ending.FLOOD
             self.outcome.detail = f"printed more than {self.job.settings.output} KiB; stopped and cut there"
 
-    def finish(self, selector: selectors.BaseSelector) -> Outcome:
+    def finish(self, selector: selectors.BaseSelector, keep: frozenset[int]) -> Outcome:
         """Kill what is left of the child's process group, reap it, and build the outcome."""
-        _kill_group(self.pid)
+        kill_group(self.pid)
         _, status = os.waitpid(self.pid, 0)
         for fd in list(self.open_fds):
             os.set_blocking(fd, False)
@@ -201,8 +306,12 @@ class _Running:
         outcome = self.outcome
         outcome.output = bytes(self.output)
         outcome.duration = time.monotonic() - self.started
+        outcome.ended_at = time.time()
         if outcome.ending is Ending.FINISHED:
             _interpret_exit(outcome, status, bytes(self.status))
+        if outcome.ending not in (Ending.FINISHED, Ending.RAISED, Ending.EXITED):
+            # It did not end its own descendants: those it left were adopted here.
+            end_descendants(keep)
         shutil.rmtree(outcome.workdir, ignore_errors=True)
         return outcome
 
@@ -225,30 +334,32 @@ def _interpret_exit(outcome: Outcome, wait_status: int, record: bytes) -> None:
     outcome.memory_error = status["memory_error"]
     outcome.imports = status["imports"]
     outcome.raised_at = status["raised_at"]
+    outcome.opened = status["opened"]
+    outcome.wrote = status["wrote"]
+    outcome.modules = status["modules"]
 
 
-def _kill_group(pid: int) -> None:
-    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            target()
-
-
-def _start(job: Job, root: Path, running: dict[int, _Running]) -> _Running:
+def _start(job: Job, root: Path, running: dict[int, _Running], remote: Remote | None) -> _Running:
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     status_r, status_w = os.pipe2(os.O_CLOEXEC)
     workdir = Path(tempfile.mkdtemp(prefix="verify-"))
     sys.stdout.flush()
     sys.stderr.flush()
     started = time.monotonic()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
         try:
             for other in running.values():
                 for fd in (*other.open_fds, other.pid_fd):
                     os.close(fd)
+            if remote is not None:
+                remote.close_in_child()
+            for fd in PRIVATE_FDS:
+                os.close(fd)
             os.close(out_r)
             os.close(status_r)
-            _child(job, root, out_w, status_w, workdir)
+            _child(job, root, out_w, status_w, workdir, parent)
         finally:
             os._exit(70)
     with contextlib.suppress(PermissionError, ProcessLookupError):
@@ -260,13 +371,20 @@ def _start(job: Job, root: Path, running: dict[int, _Running]) -> _Running:
     return _Running(job, pid, out_r, status_r, workdir, started)
 
 
-def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path) -> None:  # pragma: no cover
+def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path, parent: int) -> None:  # pragma: no cover
     """Become ``python <snippet>`` as a reader would run it, then report how it ended."""
     import atexit
     import random
     import resource
 
+    if not die_with_parent(signal.SIGKILL, parent):
+        os._exit(70)  # the fork server died between fork and here: nobody would read the result
+    # Signal handlers the fork server set for itself; `python <snippet>` starts with Python's own.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.setpgid(0, 0)
+    become_subreaper()
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(out_w, 1)
@@ -293,11 +411,15 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path) -> No
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed(seed)
     if "torch" in sys.modules:
-        sys.modules["torch"].manual_seed(seed)
+        torch = sys.modules["torch"]
+        torch.manual_seed(seed)
+        torch.set_num_threads(threads_for(job.attempt))
 
     # Inherited atexit handlers are torch's own cleanup (~30 ms per child, printing
-    # nothing); only handlers the snippet registers run, as a terminal would show them.
+    # nothing) and multiprocessing's (run below, last, as its registration was first);
+    # only handlers the snippet registers run from atexit, as a terminal would show them.
     atexit._clear()
+    opened, wrote = _watch_files(str(root))
     before = set(sys.modules)
     main = types.ModuleType("__main__")
     main.__file__ = str(job.path)
@@ -310,12 +432,7 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path) -> No
     try:
         exec(job.code, main.__dict__)
     except SystemExit as exc:
-        ending = Ending.EXITED
-        if exc.code is None or isinstance(exc.code, int):
-            code = exc.code or 0
-        else:
-            print(exc.code, file=sys.stderr)
-            code = 1
+        ending, code = Ending.EXITED, _exit_code(exc)
     except BaseException as exc:
         ending, code = Ending.RAISED, 1
         memory_error = isinstance(exc, MemoryError) or "can't allocate memory" in str(exc)
@@ -323,14 +440,113 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path) -> No
         if lines:
             raised_at = f"{type(exc).__name__} at {job.key}:{lines[-1]}"
         traceback.print_exception(exc)
-    atexit._run_exitfuncs()
+    try:
+        _end_like_the_interpreter()
+    except SystemExit as exc:  # sys.exit() in an atexit handler sets the status, as in Python
+        code = _exit_code(exc)
     imports = sorted(
         path for name in set(sys.modules) - before
         if (path := _repo_file(getattr(sys.modules[name], "__file__", None), root)) is not None
     )
-    record = {"ending": ending, "memory_error": memory_error, "imports": imports, "raised_at": raised_at}
+    record = {"ending": ending, "memory_error": memory_error, "imports": imports, "raised_at": raised_at,
+              "opened": sorted(opened - {job.key}), "wrote": sorted(wrote), "modules": _installed_modules(root)}
+    # Nothing it started outlives it: a process in another session or group included (all adopted here).
+    if has_children():
+        end_descendants()
     os.write(status_w, json.dumps(record).encode("utf-8"))
     os._exit(code)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None or isinstance(exc.code, int):
+        return exc.code or 0
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def _end_like_the_interpreter() -> None:  # pragma: no cover - runs in the child
+    """What ``Py_FinalizeEx`` does before a terminal shows the prompt again, in its order.
+
+    Join non-daemon threads (after the callbacks ``threading._register_atexit`` holds, which
+    shut down ``concurrent.futures`` executors), run ``atexit`` handlers, then
+    multiprocessing's exit handling (its handler was registered when torch imported it,
+    first, so it runs last), which joins processes nobody joined; flush the streams.
+    """
+    import atexit
+    import threading
+
+    threading._shutdown()  # type: ignore[attr-defined]
+    atexit._run_exitfuncs()
+    multiprocessing_util = sys.modules.get("multiprocessing.util")
+    if multiprocessing_util is not None:
+        multiprocessing_util._exit_function()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+
+
+#: Audit events that change a file, and the positions of the paths they change.
+_CHANGES = {
+    "os.rename": (0, 1), "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.truncate": (0,),
+    "os.symlink": (1,), "os.link": (1,), "os.chmod": (0,), "os.chown": (0,), "os.utime": (0,),
+    "shutil.rmtree": (0,), "shutil.copyfile": (1,), "shutil.move": (0, 1),
+}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+def _watch_files(root: str) -> tuple[set[str], set[str]]:  # pragma: no cover - runs in the child
+    """Record, through an audit hook, the repository files this process reads and changes.
+
+    Python-level only (``open``, ``os`` and ``shutil`` calls, which is what snippets use);
+    a file a C library opens by itself, or another program changes, is not seen.
+    """
+    opened: set[str] = set()
+    wrote: set[str] = set()
+    prefix = root + os.sep
+
+    def relative(path: object) -> str | None:
+        if isinstance(path, int):
+            return None
+        text = os.fsdecode(path)  # type: ignore[arg-type]
+        full = os.path.normpath(text if os.path.isabs(text) else os.path.join(os.getcwd(), text))
+        return full[len(prefix):].replace(os.sep, "/") if full.startswith(prefix) else None
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event != "open" and event not in _CHANGES:
+            return
+        # A hook that raised would make the snippet's own call fail.
+        with contextlib.suppress(Exception):
+            if event == "open":
+                path = relative(args[0])
+                if path is not None:
+                    (wrote if args[2] & _WRITE_FLAGS else opened).add(path)
+            else:
+                for index in _CHANGES[event]:
+                    if index < len(args) and (path := relative(args[index])) is not None:
+                        wrote.add(path)
+
+    sys.addaudithook(hook)
+    return opened, wrote
+
+
+def _site_dirs() -> tuple[str, ...]:
+    dirs = {*site.getsitepackages(), site.getusersitepackages(),
+            sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    return tuple(str(Path(d)) + os.sep for d in dirs)
+
+
+def _installed_modules(root: Path) -> dict[str, str]:  # pragma: no cover - runs in the child
+    """Top-level modules loaded from an installation's site-packages (not the repository's)."""
+    sites = _site_dirs()
+    repo = str(root) + os.sep
+    found = {}
+    for name, module in list(sys.modules.items()):
+        if "." in name:
+            continue
+        file = getattr(module, "__dict__", {}).get("__file__")
+        if isinstance(file, str) and file.startswith(sites) and not file.startswith(repo):
+            found[name] = file
+    return found
 
 
 def _repo_file(file: str | None, root: Path) -> str | None:

@@ -1,0 +1,73 @@
+"""The verifier records what a reader's terminal shows: thread count and hash seed as ``python <snippet>`` has them,
+and ``--twice`` varies both so output that depends on them is never recorded.
+
+Output after the main code ends (threads, executors, processes, ``atexit``), ``\\r``, a BOM and CRLF
+are hostile cases (``tests/hostile_cases.py``); the page's rendering of ``\\r`` and colours is
+``tests/test_terminal.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from projects import Project
+from verifier.report import Status
+
+
+def in_a_terminal(code: str, **env: str) -> str:
+    """What ``python -c <code>`` prints in a fresh interpreter, as a reader's terminal would show it."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, **env}).stdout
+
+
+THREADS = "import torch\n\nprint(torch.get_num_threads())\n"
+HASH = "print(hash('a string'))\n"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    project = Project(tmp_path_factory.mktemp("fidelity"))
+    project.snippet("f/threads", THREADS, in_a_terminal(THREADS))
+    project.snippet("f/hash", HASH, in_a_terminal(HASH, PYTHONHASHSEED="0"))
+    project.snippet("f/seeded", "import torch\n\ntorch.manual_seed(3)\nprint(torch.rand(2))\n",
+                    in_a_terminal("import torch\n\ntorch.manual_seed(3)\nprint(torch.rand(2))\n"))
+    return {"plain": project.verify("--no-cache"), "twice": project.verify("--twice")}
+
+
+def test_children_run_with_torchs_default_thread_count(runs: dict) -> None:
+    """The fork server runs single-threaded (the OpenMP fork hazard), its children do not."""
+    assert runs["plain"].entry("snippets/f/threads.py").status == Status.PASSED
+
+
+def test_the_second_run_uses_another_thread_count(runs: dict) -> None:
+    entry = runs["twice"].entry("snippets/f/threads.py")
+    assert entry.status == Status.NONDETERMINISTIC
+    assert "(the second with another seed, hash seed and thread count)" in entry.message
+
+
+def test_the_first_run_has_hash_seed_0_and_the_second_another(runs: dict) -> None:
+    assert runs["plain"].entry("snippets/f/hash.py").status == Status.PASSED
+    assert runs["twice"].entry("snippets/f/hash.py").status == Status.NONDETERMINISTIC
+
+
+def test_output_independent_of_seeds_and_threads_passes_twice(runs: dict) -> None:
+    assert runs["twice"].entry("snippets/f/seeded.py").status == Status.PASSED
+
+
+def test_twice_with_one_job_runs_one_snippet_at_a_time(tmp_path: Path) -> None:
+    """`--jobs 1 --twice`: the second run's fork server starts its jobs when the first run's are done."""
+    log = tmp_path / "log"
+    project = Project(tmp_path / "project")
+    for name in ("a", "b"):
+        project.snippet(f"j/{name}", f"import time\n\nwith open({str(log)!r}, 'a') as log:\n"
+                        f"    log.write(f'{{time.time()}} start\\n')\ntime.sleep(0.3)\nwith open({str(log)!r}, 'a') as log:\n"
+                        f"    log.write(f'{{time.time()}} end\\n')\nprint({name!r})\n", f"{name}\n")
+    run = project.verify("--twice", "--jobs", "1")
+    assert run.rc == 0, run.stdout + run.stderr
+    events = sorted((float(when), what) for when, what in (line.split() for line in log.read_text().splitlines()))
+    assert [what for _, what in events] == ["start", "end"] * 4, events
