@@ -2,8 +2,9 @@
 
 What is checked: triggers, least-privilege permissions, that deploying depends on the job
 that verifies and can happen only from `main`, that the weekly drift job never deploys and
-fails loudly while still uploading its report, and that every step which installs, tests or
-builds runs exactly the README's commands (one source of truth; `.ci/run` runs the same
+fails loudly while still uploading its report, that CI fails when the tests or the build
+changed a tracked file, and that every step which installs, tests or builds runs exactly
+the README's commands (one source of truth; `.ci/run` runs the same
 test command).
 """
 
@@ -227,6 +228,39 @@ def test_ci_verification_job_runs_tests_then_strict_build(ci: dict) -> None:
     for step in job["steps"]:
         assert "if" not in step or step.get("uses", "").split("@")[0] in {
             "actions/upload-artifact", "actions/upload-pages-artifact"}, f"conditional step {step}"
+
+
+def test_ci_fails_when_a_tracked_file_changed_during_tests_or_build(ci: dict, tmp_path: Path) -> None:
+    """A step after the build runs `git status --porcelain` and fails, printing what changed; run here as written."""
+    job = ci["jobs"]["verify"]
+    (check,) = _run_step(job, lambda run: "git status --porcelain" in run)
+    build = _run_step(job, lambda run: run.strip() == BUILD)[0]
+    assert _index(job, build) < _index(job, check)
+    assert "if" not in check, "it must run (and fail the job) like any other step"
+    (upload,) = _uses(job, "actions/upload-pages-artifact")
+    assert _index(job, check) < _index(job, upload), "a changed repository must not be deployed"
+
+    repo = tmp_path / "repo"
+    (repo / "snippets").mkdir(parents=True)
+    (repo / "snippets" / "x.out").write_text("recorded\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    env = {**os.environ, "HOME": str(tmp_path)}  # `git config --global` writes here, not to this machine's config
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "x"]):
+        subprocess.run([*git, *command], cwd=repo, env=env, check=True, capture_output=True)
+
+    def run_step() -> subprocess.CompletedProcess[str]:
+        # GitHub's `shell: bash` is `bash --noprofile --norc -eo pipefail {0}`.
+        return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", check["run"]], cwd=repo,
+                              env=env, capture_output=True, text=True, timeout=60)
+
+    (repo / "site").mkdir()
+    (repo / "site" / "index.html").write_text("built, untracked\n")
+    clean = run_step()
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    (repo / "snippets" / "x.out").write_text("rewritten by a snippet\n")
+    dirty = run_step()
+    assert dirty.returncode == 1
+    assert "::error::tracked files changed" in dirty.stdout and " M snippets/x.out" in dirty.stdout
 
 
 def test_ci_uploads_screenshots_even_when_tests_fail(ci: dict) -> None:
