@@ -7,9 +7,10 @@ interpreter started with another ``PYTHONHASHSEED`` (:data:`.options.HASH_SEEDS`
 imports torch while the first one does and runs the second attempt of every snippet
 there. A plain run starts none.
 
-The protocol is one JSON line on the server's standard input (the jobs, with their source,
-and how many to run at once) and one JSON line per outcome on a pipe of its own, in the
-order they end. The server dies with the verifier (a parent-death signal); if it dies
+The protocol is a JSON file (the jobs, with their source, and how many to run at once)
+whose path is one line on the server's standard input (a line never fills the pipe, so the
+verifier never waits for the server to read it), and one JSON line per outcome on a pipe
+of its own, in the order they end. The server dies with the verifier (a parent-death signal); if it dies
 first, every job it did not report ends as a crash naming it.
 """
 
@@ -21,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -52,25 +54,29 @@ class SecondRun:
         self.pid = self.process.pid
         self.done = False
         self.jobs: dict[tuple[str, int], Job] = {}
-        self._request = b""
+        self._request: Path | None = None
         self._buffer = bytearray()
 
     def submit(self, jobs: list[Job], workers: int, preload: list[str]) -> None:
         """Say what to run; it is sent when the run starts it (:meth:`start`)."""
         self.jobs = {(job.key, job.attempt): job for job in jobs}
-        self._request = json.dumps({
-            "root": str(self.root), "workers": workers, "preload": preload,
-            "jobs": [{"key": job.key, "path": str(job.path), "source": job.source.decode("utf-8"),
-                      "settings": asdict(job.settings), "attempt": job.attempt} for job in jobs],
-        }).encode("utf-8") + b"\n"
         if not jobs:
             self.close()
+            return
+        fd, name = tempfile.mkstemp(prefix="verify-second-run-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as request:
+            json.dump({
+                "root": str(self.root), "workers": workers, "preload": preload,
+                "jobs": [{"key": job.key, "path": str(job.path), "source": job.source.decode("utf-8"),
+                          "settings": asdict(job.settings), "attempt": job.attempt} for job in jobs],
+            }, request)
+        self._request = Path(name)
 
     def start(self) -> None:
         stdin = self.process.stdin
-        assert stdin is not None
+        assert stdin is not None and self._request is not None
         with contextlib.suppress(BrokenPipeError):
-            stdin.write(self._request)
+            stdin.write(os.fsencode(self._request) + b"\n")
             stdin.close()
 
     def read(self) -> list[Outcome]:
@@ -112,6 +118,8 @@ class SecondRun:
         if self.done:
             return
         self.done = True
+        if self._request is not None:
+            self._request.unlink(missing_ok=True)
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 self.process.kill()
@@ -140,7 +148,7 @@ def main() -> None:  # pragma: no cover - the server process; tests run it throu
         os._exit(1)
     import torch  # noqa: F401 - first, while the verifier imports it too
 
-    request: dict[str, Any] = json.loads(sys.stdin.buffer.readline())
+    request: dict[str, Any] = json.loads(Path(os.fsdecode(sys.stdin.buffer.readline().rstrip(b"\n"))).read_bytes())
     root = Path(request["root"])
     prepare_parent(request["preload"])
     jobs = [Job(key=item["key"], path=Path(item["path"]), settings=Settings(**item["settings"]), attempt=item["attempt"],
