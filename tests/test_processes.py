@@ -21,7 +21,7 @@ from verifier.options import EXIT_OVERTIME
 from verifier.supervise import PER_RUN_S, SLACK_S, run_bound
 
 #: A snippet that records its pid, starts a grandchild in a new session that records its
-#: own pid (and would write ``later`` after 3 s), then waits for a long time.
+#: own pid (and would write ``later`` after 2 s), then waits for a long time.
 LINGERING = """\
 # verify: timeout=60
 import os
@@ -34,7 +34,7 @@ if os.fork() == 0:
     if os.fork() == 0:
         with open(pids, "a") as out:
             out.write(f"{{os.getpid()}}\\n")
-        time.sleep(3)
+        time.sleep(2)
         Path({later!r}).write_text("outlived the run")
     os._exit(0)
 os.wait()
@@ -79,7 +79,7 @@ def test_a_signal_to_the_verifier_ends_every_process_of_the_run(tmp_path: Path, 
     assert proc.returncode == status, stderr
     assert f"interrupted by {sig.name}: every snippet process was ended" in stderr
     assert not [pid for pid in started if alive(pid)]
-    time.sleep(3.5)
+    time.sleep(2.5)
     assert not later.exists()
 
 
@@ -101,7 +101,7 @@ def test_the_death_of_the_verifiers_parent_ends_every_process_of_the_run(tmp_pat
     while any(alive(pid) for pid in (verifier, *started)):
         assert time.monotonic() < deadline, f"still running: {[p for p in (verifier, *started) if alive(p)]}"
         time.sleep(0.1)
-    time.sleep(3.5)
+    time.sleep(2.5)
     assert not later.exists()
 
 
@@ -121,7 +121,7 @@ def test_a_run_past_its_bound_is_ended_with_everything_it_started(tmp_path: Path
     assert "error: verification did not finish within 2 s" in result.stderr
     assert 1.5 <= elapsed < 4
     assert not [pid for pid in _wait_for_pids(pids, 2) if alive(pid)]
-    time.sleep(3.5)
+    time.sleep(2.5)
     assert not later.exists()
 
 
