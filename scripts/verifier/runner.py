@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import io
 import json
 import os
@@ -55,7 +56,7 @@ import time
 import traceback
 import types
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -71,6 +72,8 @@ _READ_CHUNK = 65536
 _THREADS = {"default": 1}
 #: Descriptors of this fork server that a snippet's process must not hold (closed in each child).
 PRIVATE_FDS: set[int] = set()
+#: Installed modules this fork server had imported when it started forking: every child has them.
+_INHERITED: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ def prepare_parent(preload: list[str]) -> int:
     import torch
 
     become_subreaper()
+    _site_dirs()  # computed once here, inherited by every child
     # Read before setting it: the count `python <snippet>` starts with (it creates no thread pool).
     _THREADS["default"] = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -197,6 +201,8 @@ def run_jobs(jobs: list[Job], root: Path, workers: int, remote: Remote | None = 
     running: dict[int, _Running] = {}
     selector = selectors.DefaultSelector()
     remote_started = False
+    _INHERITED.clear()
+    _INHERITED.update(_installed_modules(root))  # once here, not in every child
 
     def keep() -> frozenset[int]:
         alive = frozenset(running)
@@ -336,7 +342,7 @@ def _interpret_exit(outcome: Outcome, wait_status: int, record: bytes) -> None:
     outcome.raised_at = status["raised_at"]
     outcome.opened = status["opened"]
     outcome.wrote = status["wrote"]
-    outcome.modules = status["modules"]
+    outcome.modules = {**_INHERITED, **status["modules"]}
 
 
 def _start(job: Job, root: Path, running: dict[int, _Running], remote: Remote | None) -> _Running:
@@ -444,12 +450,15 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path, paren
         _end_like_the_interpreter()
     except SystemExit as exc:  # sys.exit() in an atexit handler sets the status, as in Python
         code = _exit_code(exc)
+    new = set(sys.modules) - before
     imports = sorted(
-        path for name in set(sys.modules) - before
+        path for name in new
         if (path := _repo_file(getattr(sys.modules[name], "__file__", None), root)) is not None
     )
     record = {"ending": ending, "memory_error": memory_error, "imports": imports, "raised_at": raised_at,
-              "opened": sorted(opened - {job.key}), "wrote": sorted(wrote), "modules": _installed_modules(root)}
+              "opened": sorted(opened - {job.key}), "wrote": sorted(wrote),
+              # What the fork server had imported is added by it (_INHERITED): only what is new here.
+              "modules": _installed_modules(root, {name.partition(".")[0] for name in new})}
     # Nothing it started outlives it: a process in another session or group included (all adopted here).
     if has_children():
         end_descendants()
@@ -529,21 +538,22 @@ def _watch_files(root: str) -> tuple[set[str], set[str]]:  # pragma: no cover - 
     return opened, wrote
 
 
+@functools.cache
 def _site_dirs() -> tuple[str, ...]:
     dirs = {*site.getsitepackages(), site.getusersitepackages(),
             sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     return tuple(str(Path(d)) + os.sep for d in dirs)
 
 
-def _installed_modules(root: Path) -> dict[str, str]:  # pragma: no cover - runs in the child
-    """Top-level modules loaded from an installation's site-packages (not the repository's)."""
+def _installed_modules(root: Path, names: Iterable[str] | None = None) -> dict[str, str]:
+    """Top-level modules (of ``names``, default all) loaded from an installation's site-packages, not the repository."""
     sites = _site_dirs()
     repo = str(root) + os.sep
     found = {}
-    for name, module in list(sys.modules.items()):
+    for name in sorted(set(sys.modules if names is None else names)):
         if "." in name:
             continue
-        file = getattr(module, "__dict__", {}).get("__file__")
+        file = getattr(sys.modules.get(name), "__dict__", {}).get("__file__")
         if isinstance(file, str) and file.startswith(sites) and not file.startswith(repo):
             found[name] = file
     return found

@@ -26,7 +26,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .options import EXIT_OVERTIME, EXIT_SIGNAL_BASE, HASH_SEEDS, build_parser, runs
@@ -89,13 +89,15 @@ def main(script: Path, argv: list[str]) -> int:
     """Parse the command line (``--help``, ``--version`` and usage errors end here), bound the run, supervise it."""
     args = build_parser().parse_args(argv)
     root = (args.root or script.resolve().parent.parent).resolve()
-    bound = run_bound(root, args.paths, args.pattern, args.jobs, twice=runs(args) == 2)
     env = {**os.environ, "PYTHONHASHSEED": HASH_SEEDS[0], SUPERVISOR_ENV: str(os.getpid())}
-    return supervise([sys.executable, str(script), *argv], env, bound)
+    return supervise([sys.executable, str(script), *argv], env,
+                     lambda: run_bound(root, args.paths, args.pattern, args.jobs, twice=runs(args) == 2))
 
 
-def supervise(command: list[str], env: dict[str, str], bound: float) -> int:
+def supervise(command: list[str], env: dict[str, str], bound: float | Callable[[], float]) -> int:
     """Run ``command`` as a supervised child for at most ``bound`` seconds; return its exit status.
+
+    ``bound`` may be a function: it is then computed once the child started (they overlap).
 
     Its own status when it ends by itself; :data:`.options.EXIT_OVERTIME` past the bound;
     128 + N after signal N (to this process, or SIGTERM when its parent died). Either way
@@ -107,8 +109,10 @@ def supervise(command: list[str], env: dict[str, str], bound: float) -> int:
     try:
         # Blocked, the signals wait for sigtimedwait() below; the child starts with none blocked.
         orphaned = not die_with_parent(signal.SIGTERM, os.getppid())
+        started = time.monotonic()
         pid = os.posix_spawn(command[0], command, env, setsigmask=())
-        deadline = time.monotonic() + bound
+        limit = bound() if callable(bound) else bound
+        deadline = started + limit
         status: int | None = None
         stopped_by = signal.SIGTERM if orphaned else None
         while status is None and stopped_by is None:
@@ -131,7 +135,7 @@ def supervise(command: list[str], env: dict[str, str], bound: float) -> int:
                 status = EXIT_SIGNAL_BASE + stopped_by
             else:
                 ended = None
-                print(f"error: verification did not finish within {bound:.0f} s, the bound its snippets' timeouts and "
+                print(f"error: verification did not finish within {limit:.0f} s, the bound its snippets' timeouts and "
                       f"--jobs allow (with {SLACK_S:.0f} s to start torch); it was ended, with every process it started",
                       file=sys.stderr)
                 status = EXIT_OVERTIME
