@@ -424,7 +424,10 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path, paren
     # Inherited atexit handlers are torch's own cleanup (~30 ms per child, printing
     # nothing) and multiprocessing's (run below, last, as its registration was first);
     # only handlers the snippet registers run from atexit, as a terminal would show them.
+    # Likewise multiprocessing finalizers the fork server registered are not the snippet's.
     atexit._clear()
+    if "multiprocessing.util" in sys.modules:
+        sys.modules["multiprocessing.util"]._finalizer_registry.clear()
     opened, wrote = _watch_files(str(root))
     before = set(sys.modules)
     main = types.ModuleType("__main__")
