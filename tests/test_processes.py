@@ -169,3 +169,13 @@ def test_the_bound_of_a_run_comes_from_the_snippets_timeouts(tmp_path: Path) -> 
         pytest.approx(SLACK_S + 2 * (sum(limits) + max(limits)))
     assert run_bound(root, pattern="other", jobs=4) == pytest.approx(SLACK_S + (1 + PER_RUN_S) / 4 + 1 + PER_RUN_S)
     assert run_bound(root, [str(root / "snippets/nowhere")]) == SLACK_S
+
+
+def test_a_snippet_that_kills_the_verifier_fails_the_run_loudly(tmp_path: Path) -> None:
+    """SIGKILL to its parent: the run cannot be verified, so it fails at once, saying how (never a pass, never a hang)."""
+    project = Project(tmp_path)
+    project.snippet("k/kill", "import os\nimport signal\n\nos.kill(os.getppid(), signal.SIGKILL)\n", "")
+    run = project.verify(timeout=60)
+    assert run.rc == 128 + signal.SIGKILL
+    assert "error: the verifier was killed by SIGKILL before it finished; every process it started was ended" in run.stderr
+    assert run.report is None

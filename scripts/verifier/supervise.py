@@ -168,7 +168,12 @@ def _poll(pid: int) -> int | None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
             continue
-        return info.si_status if info.si_code == os.CLD_EXITED else EXIT_SIGNAL_BASE + info.si_status
+        if info.si_code == os.CLD_EXITED:
+            return info.si_status
+        # Killed by a signal nobody here sent (a snippet killed its parent, or the OOM killer did).
+        print(f"error: the verifier was killed by {signal.Signals(info.si_status).name} before it finished; "
+              "every process it started was ended", file=sys.stderr)
+        return EXIT_SIGNAL_BASE + info.si_status
 
 
 def _wait(pid: int, watched: set[signal.Signals], seconds: float) -> int | None:
