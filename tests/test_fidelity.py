@@ -26,6 +26,7 @@ def in_a_terminal(code: str, **env: str) -> str:
 
 
 THREADS = "import torch\n\nprint(torch.get_num_threads())\n"
+ENVIRONMENT = "import os\n\nprint(sorted(k for k in os.environ if k.startswith(('OMP_', 'VERIFY_'))), os.environ['PYTHONHASHSEED'])\n"
 HASH = "print(hash('a string'))\n"
 
 
@@ -34,6 +35,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     project = Project(tmp_path_factory.mktemp("fidelity"))
     project.snippet("f/threads", THREADS, in_a_terminal(THREADS))
     project.snippet("f/hash", HASH, in_a_terminal(HASH, PYTHONHASHSEED="0"))
+    project.snippet("f/environment", ENVIRONMENT, in_a_terminal(ENVIRONMENT, PYTHONHASHSEED="0"))
     project.snippet("f/seeded", "import torch\n\ntorch.manual_seed(3)\nprint(torch.rand(2))\n",
                     in_a_terminal("import torch\n\ntorch.manual_seed(3)\nprint(torch.rand(2))\n"))
     return {"plain": project.verify("--no-cache"), "twice": project.verify("--twice")}
@@ -48,6 +50,12 @@ def test_the_second_run_uses_another_thread_count(runs: dict) -> None:
     entry = runs["twice"].entry("snippets/f/threads.py")
     assert entry.status == Status.NONDETERMINISTIC
     assert "(the second with another seed, hash seed and thread count)" in entry.message
+
+
+def test_snippets_see_the_environment_they_were_given(runs: dict) -> None:
+    """Nothing the verifier sets for itself (OpenMP's wait policy while torch loads, the supervisor's pid) leaks."""
+    assert "OMP_WAIT_POLICY" not in os.environ, "this test needs an environment without it"
+    assert runs["plain"].entry("snippets/f/environment.py").status == Status.PASSED
 
 
 def test_the_first_run_has_hash_seed_0_and_the_second_another(runs: dict) -> None:

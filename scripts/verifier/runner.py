@@ -18,7 +18,9 @@ Hazards handled here, each measured on torch 2.x:
   never starts a thread pool; each child then starts with torch's default thread count
   (what ``python <snippet>`` gets, read right after ``import torch``), because parallel
   reductions round differently at other counts. The second run of ``--twice``/``--update``
-  uses another count, so output that depends on it is reported non-deterministic;
+  uses another count, so output that depends on it is reported non-deterministic. Idle
+  OpenMP threads wait passively (:func:`import_torch`): with several snippets at once,
+  spinning ones would take the cores the others need, which changes timing, never output;
 * forked children inherit the parent's RNG state, so every child reseeds: the first run
   of a snippet from ``SEED`` (``random``, numpy, torch), the same for every snippet; the
   second run from another seed. A forked child cannot change its hash seed, so the second
@@ -156,8 +158,7 @@ def prepare_parent(preload: list[str]) -> int:
     import importlib
     import importlib.util
 
-    import torch
-
+    torch = import_torch()
     become_subreaper()
     _site_dirs()  # computed once here, inherited by every child
     # Read before setting it: the count `python <snippet>` starts with (it creates no thread pool).
@@ -167,6 +168,30 @@ def prepare_parent(preload: list[str]) -> int:
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name)
     return _THREADS["default"]
+
+
+def import_torch() -> types.ModuleType:
+    """``import torch``, with OpenMP's idle threads told to wait passively.
+
+    libgomp reads ``OMP_WAIT_POLICY`` once, when torch loads it. By default an idle
+    OpenMP thread spins before it sleeps; with several snippets at once, each with torch's
+    default thread count, spinning threads take the cores the others' threads need, and
+    every parallel region waits for a time slice (measured: a tiny BatchNorm took 20 ms
+    instead of 1 ms on 2 busy cores). Waiting passively changes no result (the thread
+    count decides how work is split, not how idle threads wait). The variable is set only
+    while torch loads, unless the user set it: snippets see the environment they were given.
+    """
+    if "torch" in sys.modules:
+        return sys.modules["torch"]
+    added = "OMP_WAIT_POLICY" not in os.environ
+    if added:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        import torch
+    finally:
+        if added:
+            del os.environ["OMP_WAIT_POLICY"]
+    return torch
 
 
 def threads_for(attempt: int) -> int:

@@ -30,7 +30,7 @@ from typing import Any
 from .options import HASH_SEEDS
 from .processes import die_with_parent
 from .report import Ending
-from .runner import PRIVATE_FDS, Job, Outcome, prepare_parent, run_jobs
+from .runner import PRIVATE_FDS, Job, Outcome, import_torch, prepare_parent, run_jobs
 from .snippets import Settings
 
 _BOOT = "import sys; sys.path[0] = sys.argv[1]; from verifier.server import main; main()"
@@ -146,7 +146,7 @@ def main() -> None:  # pragma: no cover - the server process; tests run it throu
     parent, result_fd = int(sys.argv[2]), int(sys.argv[3])
     if not die_with_parent(signal.SIGKILL, parent):
         os._exit(1)
-    import torch  # noqa: F401 - first, while the verifier imports it too
+    import_torch()  # first, while the verifier imports it too
 
     request: dict[str, Any] = json.loads(Path(os.fsdecode(sys.stdin.buffer.readline().rstrip(b"\n"))).read_bytes())
     root = Path(request["root"])
