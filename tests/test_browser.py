@@ -19,8 +19,6 @@ import functools
 import http.server
 import os
 import re
-import subprocess
-import sys
 import threading
 from importlib.metadata import version
 from pathlib import Path
@@ -72,17 +70,10 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site exactly as CI builds it (strict, verifier first), in a private folder."""
-    out = tmp_path_factory.mktemp("browser") / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
-        cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}{result.stderr}"
-    assert (out / POST / "index.html").is_file()
-    return out
+def served(chromium_path: str, site: Path) -> Path:
+    """The site exactly as CI builds it (strict, verifier first): the session's MkDocs build."""
+    assert (site / POST / "index.html").is_file()
+    return site
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -91,8 +82,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def base_url(site: Path):
-    server = http.server.ThreadingHTTPServer((ALLOWED_HOST, 0), functools.partial(_QuietHandler, directory=str(site)))
+def base_url(served: Path):
+    server = http.server.ThreadingHTTPServer((ALLOWED_HOST, 0), functools.partial(_QuietHandler, directory=str(served)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -35,7 +35,7 @@ class Text:
     recorded_title: str
     """Title of a box showing an output recorded elsewhere, for a snippet skipped here: ``{device}``."""
     skip_notice: str
-    """Why a snippet did not run here: ``{device}``, ``{message}`` (the verifier's)."""
+    """Why a snippet did not run here: ``{device}``."""
     recorded_on: str
     """Where a skipped snippet's output was recorded: ``{where}``."""
     recorded_where: str
@@ -107,7 +107,7 @@ KOREAN = Text(
         Normalization.MACHINE_PATHS: "기계마다 다른 경로는 <code>&lt;repo&gt;</code>, <code>&lt;site-packages&gt;</code> 같은 이름으로 바꿨습니다",
     },
     recorded_title="{device}에서 기록된 출력 (이 빌드에서는 실행되지 않음)",
-    skip_notice="⚠ 건너뜀: 이 빌드 기계에는 {device} 장치가 없어 실행하지 않았습니다 (<code>{message}</code>).",
+    skip_notice="⚠ 건너뜀: 이 사이트를 빌드한 머신에는 {device} 장치가 없어 이 스니펫을 실행하지 않았습니다.",
     recorded_on="기록: {where}",
     recorded_where="{device_name} · torch {torch} · Python {python} · {date} 기록",
     recorded_where_unknown="이 출력을 어디서 기록했는지(장치, torch 버전, 날짜)는 남아 있지 않습니다",
