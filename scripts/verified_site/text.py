@@ -153,8 +153,10 @@ KOREAN = Text(
             DriftStatus.ERROR: "검증기가 실행하지 못했습니다(시간 초과 등).",
         },
         quotes_note=(
-            "`quotes/`로 시작하는 줄은 원문이 인용한 torch 1.13 소스를 그 torch의 소스와 비교한 스니펫입니다.\n"
-            "그래서 1.13.1 열의 diff는 인용이 실제 torch 1.13.1의 소스와 얼마나 같은지를 보여 줍니다."
+            "`quotes/`로 시작하는 줄은 원문이 인용한 코드를 소스와 비교하는 스니펫입니다. `*_diff`는 이 저장소에\n"
+            "복사해 둔 torch 1.13.1의 소스를 그 열의 torch 소스와 비교하므로, 1.13.1 열에서는 차이가 없습니다.\n"
+            "`*_quote_vs_1_13_1`은 원문의 사본을 1.13.1의 소스와 비교하므로 어느 torch에서나 결과가 같습니다.\n"
+            "`*_checks`는 인용된 조건을 그 torch에서 실행해 봅니다."
         ),
         environments="## 환경",
         environments_header=("| torch | Python | 플랫폼 | 장치 | 실행 날짜 | 걸린 시간 | 결과 |\n"
