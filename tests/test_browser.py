@@ -19,6 +19,9 @@ import functools
 import http.server
 import os
 import re
+import subprocess
+import sys
+import tempfile
 import threading
 from importlib.metadata import version
 from pathlib import Path
@@ -26,7 +29,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from verifier.normalize import Normalizer
+from verifier.project import copy_project
+from verifier.snippets import default_expectation, load_snippet, read_expectation
+
 try:
+    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 except ImportError:  # the browser-less install: skipped locally, a failure in CI (see below)
     sync_playwright = None  # type: ignore[assignment]
@@ -190,6 +198,10 @@ def test_post_renders_title_date_author_and_every_verified_output(reader: Reader
             assert code.count() == 0 or code.is_visible(), snippet
             continue
         assert status == "passed", f"{snippet}: {status}"
+        folded = block.locator("details.verified-output__folded")
+        if folded.count():  # a long output: its summary shows, and a click opens it
+            assert folded.locator("summary").is_visible(), snippet
+            folded.locator("summary").click()
         assert code.is_visible(), snippet
         assert block.locator(".verified-output__provenance").is_visible()
         stem = ROOT / snippet[: -len(".py")]
@@ -214,27 +226,74 @@ def test_search_finds_the_post(reader: Reader, query: str) -> None:
     assert _heading(page.locator("article h1").first) == POST_TITLE
 
 
-def test_copy_button_copies_the_snippet(reader: Reader) -> None:
+def _copy_texts(reader: Reader) -> dict[str, str]:
+    """What each snippet's copy button puts on the clipboard, clicked as a reader would."""
     reader.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=reader.base_url.rstrip("/"))
     reader.open(POST)
     page = reader.page
-    snippet = "snippets/buffers/in_state_dict.py"
-    # The code block is the element right before its verified output.
-    code_block = page.locator(f"div.verified-output[data-snippet='{snippet}']").locator("xpath=preceding-sibling::*[1]")
-    assert "highlight" in (code_block.get_attribute("class") or "")
-    code_block.scroll_into_view_if_needed()
-    code_block.hover()
-    # Material ≥ 9.6 draws `button.md-code__button[data-md-type=copy]`; older ones `.md-clipboard`.
-    button = code_block.locator("button.md-code__button[data-md-type='copy'], button.md-clipboard")
-    assert button.count() == 1
-    button.click()
-    copied = page.evaluate("navigator.clipboard.readText()")
-    expected = (ROOT / snippet).read_text(encoding="utf-8")
+    copied: dict[str, str] = {}
+    boxes = page.locator("div.verified-output")
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        snippet = box.get_attribute("data-snippet") or ""
+        # The code is the element right before its verified output: a code block, or a
+        # folded one (<details>) that a reader opens first.
+        before = box.locator("xpath=preceding-sibling::*[1]")
+        if (before.evaluate("e => e.tagName")).lower() == "details":
+            before.locator("summary").first.click()
+        code_block = before.locator("div.highlight").first if before.locator("div.highlight").count() else before
+        code_block.scroll_into_view_if_needed()
+        code_block.hover()
+        # Material ≥ 9.6 draws `button.md-code__button[data-md-type=copy]`; older ones `.md-clipboard`.
+        button = code_block.locator("button.md-code__button[data-md-type='copy'], button.md-clipboard")
+        assert button.count() == 1, snippet
+        button.click()
+        copied.setdefault(snippet, page.evaluate("navigator.clipboard.readText()"))
+    return copied
 
-    def norm(text: str) -> str:
-        return "\n".join(line.rstrip() for line in text.strip("\n").split("\n"))
 
-    assert norm(copied) == norm(expected)
+def test_each_copy_button_gives_code_that_prints_its_output(reader: Reader, tmp_path: Path) -> None:
+    """The copied code, run with `python` where the snippet lives, prints the box's output.
+
+    The clipboard holds the snippet minus its `# verify:` settings header. Where that is the
+    file itself, tests/test_snippets_by_hand.py runs exactly this text; where the header was
+    taken out, the copied text itself is run here, in a copy of snippets/.
+    """
+    copied = _copy_texts(reader)
+    includes = re.findall(r'--8<-- "(snippets/[^_][^"]+\.py)"', POST_SOURCE.read_text(encoding="utf-8"))
+    assert sorted(copied) == sorted(set(includes))
+    project = copy_project(ROOT, tmp_path / "project", ("snippets", "requirements.txt"))
+    ran = 0
+    for snippet, text in copied.items():
+        source = (ROOT / snippet).read_text(encoding="utf-8")
+        if _norm(text) == _norm(source):
+            continue  # the file itself: run by hand in tests/test_snippets_by_hand.py
+        assert _norm(text) == _norm(_without_settings(source)), f"{snippet}: the copy is neither the file nor it without its header"
+        settings = load_snippet(ROOT, ROOT / snippet).settings
+        if settings.device not in ("cpu", "meta"):
+            continue  # needs a device this machine lacks: nothing to run
+        (project / snippet).write_text(text, encoding="utf-8")
+        with tempfile.TemporaryDirectory() as cwd:
+            result = subprocess.run([sys.executable, str(project / snippet)], cwd=cwd, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=settings.timeout + 60,
+                                    env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"})
+            output, _ = Normalizer(project, workdir=Path(cwd))(result.stdout)
+        assert output == read_expectation(ROOT, default_expectation(ROOT / snippet)), snippet
+        ran += 1
+    assert ran >= 2, "the snippets with a settings header were run from their copied text"
+
+
+def _without_settings(source: str) -> str:
+    lines = source.split("\n")
+    while lines and lines[0].startswith("# verify:"):
+        lines.pop(0)
+    if lines and not lines[0].strip():
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def _norm(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").split("\n"))
 
 
 def _heading(locator) -> str:
@@ -291,6 +350,35 @@ def test_every_page_loads_without_console_errors_or_external_requests(reader: Re
     reader.open("404.html")
     # The search worker's index is among the requests the route saw (workers are routed too).
     assert any(url.endswith("/search/search_index.json") for url in reader.requests)
+
+
+# --------------------------------------------------------------------------- accessibility
+
+
+#: axe-core rules a page may still break, each with the reason it cannot be fixed from the
+#: site (README, "Accessibility"). Empty: every serious or critical finding was fixed.
+KNOWN_EXCEPTIONS: dict[str, str] = {}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_or_critical_accessibility_violation_on_any_page(browser, base_url: str, served: Path,
+                                                                      scheme: str) -> None:
+    """axe-core (WCAG 2.1 A/AA and best practices) on every page and the 404 page, in each theme."""
+    pages = sorted(p.parent.relative_to(served).as_posix() for p in served.rglob("index.html"))
+    r = Reader(browser, base_url, color_scheme=scheme)
+    found: list[str] = []
+    try:
+        for path in [*pages, "404.html"]:
+            r.open("" if path == "." else path if path.endswith(".html") else path + "/")
+            assert _scheme(r.page) == {"light": "default", "dark": "slate"}[scheme]
+            for violation in Axe().run(r.page).response["violations"]:
+                if violation["impact"] in ("serious", "critical") and violation["id"] not in KNOWN_EXCEPTIONS:
+                    targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+                    found.append(f"/{path} {violation['id']} ({len(violation['nodes'])} nodes: {targets})")
+        r.assert_clean()
+    finally:
+        r.close()
+    assert found == []
 
 
 # --------------------------------------------------------------------------- screenshots and fonts

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import ENGINES, ENV, ROOT, build
@@ -85,6 +86,50 @@ def test_every_engine_shows_the_same_verified_boxes_with_links_to_the_same_targe
                 target = sites[engine] / path.lstrip("/")
                 assert target.is_file(), f"{engine}: {link} leads nowhere"
                 assert f'id="{anchor}"' in target.read_text(encoding="utf-8"), f"{engine}: no #{anchor} in {path}"
+
+
+class _Links(HTMLParser):
+    """Every link a page makes, and every id it holds."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"] or "")
+        if tag == "a" and values.get("name"):
+            self.ids.add(values["name"] or "")
+        if tag in ("a", "link", "script", "img", "source"):
+            self.links += [value for key, value in attrs if key in ("href", "src") and value]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_internal_link_and_anchor_resolves(sites: dict[str, Path], engine: str) -> None:
+    site = sites[engine]
+    pages: dict[Path, _Links] = {}
+    for page in site.rglob("*.html"):
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        pages[page.resolve()] = parser
+    broken = []
+    for page, parser in pages.items():
+        for link in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or link.startswith(("mailto:", "javascript:")):
+                continue
+            path = unquote(parts.path)
+            target = ((site if path.startswith("/") else page.parent) / path.lstrip("/")).resolve() if path else page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(site.resolve())}: {link} (no such file)")
+            elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in pages[target].ids:
+                broken.append(f"{page.relative_to(site.resolve())}: {link} (no such anchor)")
+    assert sum(len(p.links) for p in pages.values()) > 1000
+    assert broken == []
 
 
 def tree_digest(folder: Path) -> str:

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,61 @@ def test_api_reference_renders_from_the_installed_torch(built: Path) -> None:
     for name in ("register_buffer", "register_parameter", "add_module", "register_module", "Parameter"):
         assert name in text
     assert "persistent" in text  # from torch's own register_buffer docstring
+
+
+def test_no_raw_sphinx_role_outside_code_blocks(built: Path) -> None:
+    """torch's docstrings say :attr:`cuda`; the API page shows `cuda` as code (verified_site.sphinx_roles)."""
+    for page in built.rglob("*.html"):
+        prose = re.sub(r"<pre.*?</pre>", "", page.read_text(encoding="utf-8"), flags=re.S)
+        roles = re.findall(r":(?:[a-z]+:)?[a-z]+:(?:<code>|`)", prose)
+        assert roles == [], f"{page.relative_to(built)} shows raw Sphinx roles: {roles}"
+    reference = (built / "reference" / "index.html").read_text(encoding="utf-8")
+    assert "setting <code>persistent</code> to <code>False</code>" in reference
+
+
+class _Blocks(HTMLParser):
+    """Every <pre> of a page: its line count, and whether a <details> folds it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.blocks: list[tuple[int, bool, str]] = []
+        self.text: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "img", "hr", "input", "meta", "link", "wbr"):
+            return
+        self.open.append(tag)
+        if tag == "pre":
+            self.text = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre" and self.text is not None:
+            text = "".join(self.text).rstrip("\n")
+            self.blocks.append((text.count("\n") + 1, "details" in self.open[:-1], text[:60]))
+            self.text = None
+        if tag in self.open:
+            while self.open.pop() != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        if self.text is not None:
+            self.text.append(data)
+
+
+def test_no_block_over_40_lines_is_shown_expanded_on_the_post(built: Path) -> None:
+    """A reader meets the text, then short outputs; longer code and output are folded."""
+    parser = _Blocks()
+    parser.feed((built / POST).read_text(encoding="utf-8"))
+    assert len(parser.blocks) > 100
+    expanded = [(lines, start) for lines, folded, start in parser.blocks if not folded and lines > 40]
+    assert expanded == []
+    assert any(folded and lines > 40 for lines, folded, _ in parser.blocks), "the long blocks are there, folded"
+
+
+def test_the_settings_header_is_not_in_the_shown_code(built: Path) -> None:
+    assert (ROOT / "snippets" / "devices" / "meta_follow.py").read_text(encoding="utf-8").startswith("# verify: device=meta")
+    assert "# verify:" not in page_text((built / POST).read_text(encoding="utf-8"))
 
 
 # --- the gate: a temporary copy of the project, built once, then broken in one way each ---

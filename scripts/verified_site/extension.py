@@ -64,7 +64,7 @@ class VerifiedPagesExtension(Extension):
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:
-        md.registerExtensions(["attr_list", "md_in_html"], {})
+        md.registerExtensions(["attr_list", "md_in_html", "pymdownx.details"], {})
         page = _Page(md, self.getConfigs())
         md.preprocessors.register(_MarkIncludes(md, page), "verified_mark", 33)  # before pymdownx.snippets (32)
         md.preprocessors.register(_Gate(md, page), "verified_gate", 29)  # after normalize_whitespace, before SuperFences (25)

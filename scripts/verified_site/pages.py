@@ -36,7 +36,10 @@ from . import fences
 from .text import Text
 
 SNIPPETS_DIR = "snippets/"
+#: Longer code or output is shown folded: a reader meets the original text, then short outputs.
+FOLD_OVER_LINES = 40
 _ANNOTATION_ITEM = re.compile(r"^\d+\.\s")
+_SETTINGS_LINE = re.compile(r"^#\s*verify:")
 #: Characters Python-Markdown gives a meaning to: escaped in generated text.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
 
@@ -130,7 +133,8 @@ def expand(lines: list[str], origin: list[int], regions: list[Region], md: Markd
     Python that reached the page some other way.
     """
     result = Expansion(list(lines))
-    inserts: list[tuple[int, list[str]]] = []
+    edits: list[tuple[int, int, list[str]]] = []
+    """(first index, index after the last, new lines): applied from the bottom up."""
     covered: set[int] = set()
     for fence in fences.scan(lines, md):
         covered.update(range(fence.start, fence.end + 1))
@@ -151,7 +155,8 @@ def expand(lines: list[str], origin: list[int], regions: list[Region], md: Markd
             title = text.quotation_title.format(label=fence.options["quote"])
             if fence.options.get("title"):
                 title += f" · {fence.options['title']}"
-            result.lines[fence.start] = _header(fence, title, nonce, drop=("quote", "title"))
+            body = lines[fence.start + 1:fence.end]
+            edits.append((fence.start, fence.end + 1, _shown_fence(lines, fence, body, title, nonce, text, fold=False)))
             continue
         claim = inside[0] if len(inside) == 1 and (inside[0].first, inside[0].stop) == (fence.start + 1, fence.end) else None
         included_from = next((r for r in regions if r.first <= fence.start < r.stop), None)
@@ -171,17 +176,46 @@ def expand(lines: list[str], origin: list[int], regions: list[Region], md: Markd
         if isinstance(made, str):
             result.problems.append(Problem(claim.line, made))
             continue
+        fold = fence.options.get("fold")
+        if fold not in (None, "code"):
+            result.problems.append(Problem(where, f'fold="{fold}" is not an option (fold="code" folds the code)'))
+            continue
         result.included.append(Include(claim.file, fence.options.get("title"), where))
-        result.lines[fence.start] = _header(fence, fence.options.get("title") or claim.file, nonce, drop=("title",))
+        body = _without_settings(lines[fence.start + 1:fence.end], fence.prefix)
+        title = fence.options.get("title") or claim.file
+        edits.append((fence.start, fence.end + 1, _shown_fence(lines, fence, body, title, nonce, text, fold == "code")))
         after = _after_annotations(lines, fence)
-        inserts.append((after, ["", *(fence.prefix + line if line else fence.prefix.rstrip() for line in made), ""]))
+        edits.append((after, after, ["", *(fence.prefix + line if line else fence.prefix.rstrip() for line in made), ""]))
     for index, line in enumerate(lines):
         if index not in covered and fences.is_python(_unreadable_language(line)):
             result.problems.append(Problem(origin[index], "a Python code fence the Markdown engine cannot read "
                                                           "(check its header); it would show as plain text"))
-    for index, new in sorted(inserts, reverse=True):
-        result.lines[index:index] = new
+    for first, stop, new in sorted(edits, key=lambda edit: (edit[0], edit[1]), reverse=True):
+        result.lines[first:stop] = new
     return result
+
+
+def _without_settings(body: list[str], prefix: str) -> list[str]:
+    """A claim's code without its ``# verify:`` settings header: a comment that changes nothing a
+    reader's ``python`` prints (the verification page says where settings live)."""
+    settings = 0
+    while settings < len(body) and _SETTINGS_LINE.match(body[settings][len(prefix):]):
+        settings += 1
+    if settings and settings < len(body) and not body[settings][len(prefix):].strip():
+        settings += 1  # the blank line that closed the header
+    return body[settings:]
+
+
+def _shown_fence(lines: list[str], fence: fences.Fence, body: list[str], title: str, nonce: str, text: Text,
+                 fold: bool) -> list[str]:
+    """A shown fence: titled, stamped, and folded when asked or longer than :data:`FOLD_OVER_LINES`."""
+    prefix = fence.prefix
+    block = [_header(fence, title, nonce, drop=("title", "fold", "quote")), *body, lines[fence.end]]
+    if not (fold or len(body) > FOLD_OVER_LINES):
+        return block
+    summary = text.folded_code.format(lines=len(body), title=title.replace('"', "'"))
+    return [f'{prefix}??? example "{summary}"', prefix.rstrip(),
+            *(prefix + "    " + line[len(prefix):] if line.strip(" >") else prefix.rstrip() for line in block)]
 
 
 def _header(fence: fences.Fence, title: str, nonce: str, drop: tuple[str, ...]) -> str:
@@ -283,11 +317,22 @@ def box(entry: Entry, context: Context, stash: Callable[[str], str], nonce: str)
         link = f"[{text.rules_link}]({context.link(context.rules_page, context.rules_anchor)})"
         notes.append(_paragraph(text.normalized.format(notes=text.normalization_separator.join(rules), link=link),
                                 "verified-output__normalized"))
-    shown = [] if output is None else [stash(f'<div class="highlight"><span class="filename">{title}</span>'
-                                             f"<pre><code>{html.escape(output, quote=False)}</code></pre></div>"), ""]
+    shown = [] if output is None else [stash(_output_html(output, title, text)), ""]
     return [f'<div class="verified-output" data-snippet="{html.escape(entry.path, quote=True)}" '
             f'data-status="{entry.status}" data-verified="{nonce}" markdown="1">', "", *shown,
             *(line for note in notes for line in (*note, "")), "</div>"]
+
+
+def _output_html(output: str, title: str, text: Text) -> str:
+    """The output block, folded with a summary taken from the output itself when it is long."""
+    block = (f'<div class="highlight"><span class="filename">{title}</span>'
+             f"<pre><code>{html.escape(output, quote=False)}</code></pre></div>")
+    lines = output.rstrip("\n").split("\n")
+    if len(lines) <= FOLD_OVER_LINES:
+        return block
+    summary = text.folded_output.format(lines=len(lines), first=html.escape(lines[0].strip()),
+                                        last=html.escape(lines[-1].strip()))
+    return f'<details class="example verified-output__folded"><summary>{summary}</summary>{block}</details>'
 
 
 def _paragraph(markdown: str, css_class: str) -> list[str]:

@@ -23,6 +23,10 @@ class Text:
     """Title of a quoted (unverified) code block: ``{label}`` is its source, e.g. ``torch 1.13``."""
     output_title: str
     """Title of a verified output box."""
+    folded_code: str
+    """Summary of folded code (long, or verification machinery): ``{lines}``, ``{title}``."""
+    folded_output: str
+    """Summary of a folded long output, from the output itself (HTML): ``{lines}``, ``{first}``, ``{last}``."""
     provenance: str
     """Under a verified box: ``{torch}``, ``{python}``, ``{device}``, ``{machine}``, ``{date}``."""
     normalized: str
@@ -97,6 +101,8 @@ class DriftPageText:
 KOREAN = Text(
     quotation_title="인용 · {label}",
     output_title="출력 (검증됨)",
+    folded_code="코드 펼치기 · {title} ({lines}줄)",
+    folded_output="출력 {lines}줄 펼치기 · 첫 줄 <code>{first}</code> … 끝 줄 <code>{last}</code>",
     provenance="torch {torch} · Python {python} · 장치 {device} · {machine} · {date} 검증",
     normalized="정규화: {notes}. {link}",
     normalization_separator="; ",
@@ -104,7 +110,7 @@ KOREAN = Text(
     normalization_notes={
         Normalization.TRACEBACK_FRAMES: "트레이스백의 프레임 줄(파일 경로와 줄 번호)은 doctest처럼 <code>  ...</code> 한 줄로 접었습니다",
         Normalization.MEMORY_ADDRESSES: "메모리 주소는 실행마다 달라 <code>0x…</code>로 표시했습니다",
-        Normalization.MACHINE_PATHS: "기계마다 다른 경로는 <code>&lt;repo&gt;</code>, <code>&lt;site-packages&gt;</code> 같은 이름으로 바꿨습니다",
+        Normalization.MACHINE_PATHS: "머신마다 다른 경로는 <code>&lt;repo&gt;</code>, <code>&lt;site-packages&gt;</code> 같은 이름으로 바꿨습니다",
     },
     recorded_title="{device}에서 기록된 출력 (이 빌드에서는 실행되지 않음)",
     skip_notice="⚠ 건너뜀: 이 사이트를 빌드한 머신에는 {device} 장치가 없어 이 스니펫을 실행하지 않았습니다.",
@@ -112,7 +118,7 @@ KOREAN = Text(
     recorded_where="{device_name} · torch {torch} · Python {python} · {date} 기록",
     recorded_where_unknown="이 출력을 어디서 기록했는지(장치, torch 버전, 날짜)는 남아 있지 않습니다",
     not_recorded="아직 {device}에서 실행해 기록한 출력이 없습니다. {why}",
-    never_on_device="GPU가 있는 기계에서 실행한 적이 없습니다.",
+    never_on_device="GPU가 있는 머신에서 실행한 적이 없습니다.",
     no_device_in_drift="drift를 실행한 torch 환경({releases}, {date})에도 {device} 장치(GPU)가 없었습니다.",
     some_drift_lacked_device="drift 환경 중 {device} 장치가 없던 것: {releases}.",
     none="없음",
