@@ -7,12 +7,14 @@ the box renderer is driven directly and its Markdown converted, so each assertio
 from __future__ import annotations
 
 import hashlib
+import string
+from dataclasses import fields, is_dataclass
 
 import markdown
 from markdown.preprocessors import Preprocessor
 
 from verified_site import pages
-from verified_site.text import KOREAN
+from verified_site.text import KOREAN, TEXTS
 from verifier.drift_results import DeviceRecording, DeviceRecordings, DriftEnvironment, DriftResults, DriftStatus, SnippetDrift, VersionResult
 from verifier.report import Entry, Normalization, Provenance, Status
 from verifier.snippets import Settings
@@ -125,3 +127,21 @@ def test_each_verified_output_says_what_other_torch_versions_said() -> None:
     assert "다시 확인해야" in render(Entry(**{**vars(PASSED), "expected_sha256": "e2"}))
     assert "아직 확인하지 않았습니다" in render(Entry(**{**vars(PASSED), "path": "snippets/a/new.py"}))
     assert "drift" not in render(PASSED, context(drift=None)), "no drift results, no drift line"
+
+
+def _fields(value: object) -> object:
+    """The ``str.format`` fields of every template inside a Text (nested dataclasses and dicts included)."""
+    if isinstance(value, str):
+        return sorted(name for _, name, _, _ in string.Formatter().parse(value) if name)
+    if isinstance(value, dict):
+        return {key: _fields(item) for key, item in value.items()}
+    if is_dataclass(value):
+        return {f.name: _fields(getattr(value, f.name)) for f in fields(value)}
+    raise TypeError(value)
+
+
+def test_every_language_fills_the_same_templates() -> None:
+    """A new edition's Text has each string, with the same fields: nothing falls back or breaks."""
+    reference = _fields(KOREAN)
+    for language, text in TEXTS.items():
+        assert _fields(text) == reference, language

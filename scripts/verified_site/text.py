@@ -164,7 +164,7 @@ KOREAN = Text(
             "`*_quote_vs_1_13_1`은 원문의 사본을 1.13.1의 소스와 비교하므로 어느 torch에서나 결과가 같습니다.\n"
             "`*_checks`는 인용된 조건을 그 torch에서 실행해 봅니다."
         ),
-        environments="## 환경",
+        environments="## 환경 {#environments}",
         environments_header=("| torch | Python | 플랫폼 | 장치 | 실행 날짜 | 걸린 시간 | 결과 |\n"
                              "| --- | --- | --- | --- | --- | --- | --- |"),
         no_gpu="GPU 없음",
@@ -172,9 +172,9 @@ KOREAN = Text(
             "이번 실행의 어느 환경에도 GPU가 없었습니다. GPU가 필요한 스니펫은 모든 열에서 건너뛰었고,\n"
             "GPU에서 기록한 출력은 `drift/devices.json`에 있는 것만 사이트에 보입니다."
         ),
-        claims="## 주장 × torch 버전",
+        claims="## 주장 × torch 버전 {#claims}",
         claims_header="| 주장 | 스니펫 | {columns} |",
-        differences="## 다른 점",
+        differences="## 다른 점 {#differences}",
         differences_legend="`---`는 사이트에 보이는 출력(`<이름>.out`), `+++`는 그 torch에서 실제로 나온 출력입니다.",
         reason="- 이유: `{message}`",
         variant="- 이 torch용 기대 출력 `{path}`이 따로 있습니다.",
@@ -182,7 +182,93 @@ KOREAN = Text(
     ),
 )
 
-TEXTS: dict[str, Text] = {"ko": KOREAN}
+ENGLISH = Text(
+    quotation_title="Quoted · {label}",
+    output_title="Output (verified)",
+    folded_code="Show code · {title} ({lines} lines)",
+    folded_output="Show all {lines} lines of output · first <code>{first}</code> … last <code>{last}</code>",
+    provenance="torch {torch} · Python {python} · device {device} · {machine} · verified {date}",
+    normalized="Normalized: {notes}. {link}",
+    normalization_separator="; ",
+    rules_link="See the rules",
+    normalization_notes={
+        Normalization.TRACEBACK_FRAMES: ("traceback frame lines (file paths and line numbers) are folded into one "
+                                         "<code>  ...</code> line, as doctest does"),
+        Normalization.MEMORY_ADDRESSES: "memory addresses change on every run and are shown as <code>0x…</code>",
+        Normalization.MACHINE_PATHS: ("paths that differ between machines are shown as names such as <code>&lt;repo&gt;</code> "
+                                      "and <code>&lt;site-packages&gt;</code>"),
+    },
+    recorded_title="Output recorded on {device} (not run by this build)",
+    skip_notice="⚠ Skipped: the machine that built this site has no {device} device, so this snippet did not run.",
+    recorded_on="Recorded: {where}",
+    recorded_where="{device_name} · torch {torch} · Python {python} · recorded {date}",
+    recorded_where_unknown="where this output was recorded (device, torch version, date) was not kept",
+    not_recorded="No output has been recorded on {device} yet. {why}",
+    never_on_device="It has never run on a machine with a GPU.",
+    no_device_in_drift="The torch environments of the drift run ({releases}, {date}) had no {device} device (GPU) either.",
+    some_drift_lacked_device="Drift environments without a {device} device: {releases}.",
+    none="none",
+    drift_labels={
+        DriftStatus.SAME: "same",
+        DriftStatus.CHANGED: "changed",
+        DriftStatus.RAISES: "raises",
+        DriftStatus.SKIPPED: "skipped",
+        DriftStatus.RECORDED: "first recording",
+        DriftStatus.ERROR: "error",
+    },
+    drift_not_checked="Other torch versions: not checked yet (a snippet added after the last drift run).",
+    drift_stale=" · its expected output changed since, so it needs checking again",
+    drift_other_torch="Other torch: ",
+    drift_by_torch="By torch: ",
+    drift_link="{date} drift",
+    drift_page=DriftPageText(
+        intro=(
+            '!!! info "A generated page"\n'
+            "\n"
+            "    `scripts/drift.py` made this page on {date} by running every snippet under {count} torch\n"
+            "    environments (`drift/results.json`, {duration} in all). In each environment it ran\n"
+            "    `python scripts/verify.py --no-cache` and compared every snippet's output with the output this\n"
+            "    site shows (`<name>.out`, recorded on torch {pinned}). The repository's README explains how to\n"
+            '    make it again, in "Drift across torch versions":\n'
+            "\n"
+            "    ```sh\n"
+            "    {command}\n"
+            "    ```"
+        ),
+        legend_title="What the statuses mean:",
+        legend={
+            DriftStatus.SAME: "the output is byte for byte what the site shows.",
+            DriftStatus.CHANGED: "the output differs, without a new exception.",
+            DriftStatus.RAISES: "it ends in an exception the recording does not have (or a different one).",
+            DriftStatus.SKIPPED: "that environment lacks the device the snippet needs.",
+            DriftStatus.RECORDED: "it ran on that device for the first time: there was nothing to compare with.",
+            DriftStatus.ERROR: "the verifier could not run it (a timeout, for example).",
+        },
+        quotes_note=(
+            "Rows starting with `quotes/` are snippets that compare the code the post quotes with sources. `*_diff`\n"
+            "compares torch 1.13.1's source, copied into this repository, with the source of that column's torch, so\n"
+            "the 1.13.1 column shows no difference. `*_quote_vs_1_13_1` compares the post's copy with 1.13.1's\n"
+            "source, so every torch gives the same result. `*_checks` runs the quoted conditions on that torch."
+        ),
+        environments="## Environments {#environments}",
+        environments_header=("| torch | Python | Platform | Devices | Run on | Took | Results |\n"
+                             "| --- | --- | --- | --- | --- | --- | --- |"),
+        no_gpu="no GPU",
+        no_gpu_anywhere=(
+            "No environment of this run had a GPU. Snippets that need one were skipped in every column; only the\n"
+            "outputs recorded on a GPU in `drift/devices.json` are shown on the site."
+        ),
+        claims="## Claims × torch versions {#claims}",
+        claims_header="| Claim | Snippet | {columns} |",
+        differences="## What differs {#differences}",
+        differences_legend="`---` is the output the site shows (`<name>.out`), `+++` what that torch printed.",
+        reason="- Why: `{message}`",
+        variant="- This torch has its own expected output, `{path}`.",
+        seconds="{value} s",
+    ),
+)
+
+TEXTS: dict[str, Text] = {"ko": KOREAN, "en": ENGLISH}
 
 
 def text_for(language: str) -> Text:
