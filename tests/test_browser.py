@@ -7,6 +7,10 @@ every request the browser makes is routed: anything for another host is aborted 
 recorded, so a page that would fetch a CDN font or script fails its test here rather than
 leaking a reader's visit in production.
 
+The site as GitHub Pages publishes it is served too (``pages_site``, tests/conftest.py):
+built with ``SITE_URL`` and ``REPO_URL`` and served under ``/<repository>/`` by a server that,
+like Pages, answers anything missing with ``404.html`` and status 404.
+
 Screenshots land in ``artifacts/screenshots/`` (CI uploads ``artifacts/``).
 
 Without ``/usr/bin/chromium`` the suite is skipped locally but **fails** when ``CI`` is set:
@@ -15,19 +19,26 @@ a browser suite that silently skips in CI proves nothing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
+import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import threading
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from importlib.metadata import version
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
+import yaml
+from conftest import PAGES_REPOSITORY, PagesServer, PagesSite
 
 from verifier.normalize import Normalizer
 from verifier.project import copy_project
@@ -481,3 +492,232 @@ def test_hangul_check_sees_boxes_without_a_hangul_font(
     if fonts == "all-but-fonts-nanum" and _hangul_rendered(glyphs):
         pytest.skip("a Hangul font other than fonts-nanum is installed: this control cannot hide it")
     assert not _hangul_rendered(glyphs), f"the box detector saw Hangul with {fonts} fonts: {glyphs}"
+
+
+# --------------------------------------------------------------------------- GitHub Pages
+#
+# The published build (SITE_URL, REPO_URL) under /<repository>/, as a reader finds it.
+
+RSS_DATE = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
+                      r"\d{2}:\d{2}:\d{2} [+-]\d{4}")  # RFC 822 (four-digit year, as RSS 2.0 asks)
+NS = {"atom": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/elements/1.1/"}
+FEEDS = ("feed_rss_created.xml", "feed_rss_updated.xml")
+MISSING = ["nothing-here", "blog/2022/12/29/no/such/post/", "a/b/c/d/e/f/g.html"]
+
+
+@pytest.fixture(scope="module")
+def pages(chromium_path: str, pages_site: PagesSite) -> PagesSite:
+    return pages_site
+
+
+@pytest.fixture
+def pages_reader(browser, pages: PagesSite):
+    """A reader of the published site; like ``reader``, it must stay on 127.0.0.1 without console errors."""
+    r = Reader(browser, pages.url)
+    yield r
+    try:
+        r.assert_clean()
+    finally:
+        r.close()
+
+
+def _post_front_matter() -> dict:
+    return yaml.safe_load(POST_SOURCE.read_text(encoding="utf-8").split("---\n")[1])
+
+
+def _head(page) -> dict[str, list[str]]:
+    """The <head>'s links (``rel type`` → absolute hrefs) and meta (``property``/``name`` → contents)."""
+    return page.evaluate("""() => {
+        const found = {};
+        const add = (key, value) => (found[key] = found[key] || []).push(value);
+        for (const link of document.head.querySelectorAll('link[rel]'))
+            add(`${link.rel} ${link.type}`.trim(), link.href);
+        for (const meta of document.head.querySelectorAll('meta[property], meta[name]'))
+            add(meta.getAttribute('property') || meta.getAttribute('name'), meta.content);
+        return found;
+    }""")
+
+
+def _styled(page) -> bool:
+    """Material's stylesheets were loaded and apply (a stylesheet answered by 404.html does not)."""
+    return page.evaluate("""() => {
+        const sheets = [...document.querySelectorAll('link[rel=stylesheet]')];
+        return sheets.length > 0 && sheets.every(link => link.sheet && link.sheet.cssRules.length > 0)
+            && getComputedStyle(document.querySelector('.md-header')).position === 'sticky';
+    }""")
+
+
+def _search(page, query: str) -> list[str]:
+    """Type ``query`` into Material's search; the highlighted words of the results."""
+    page.locator("input.md-search__input").click()
+    page.keyboard.type(query)
+    page.keyboard.press("End")  # composed (Hangul) text sends no key release: send one
+    page.locator(".md-search-result__item").first.wait_for(state="visible")
+    return page.locator(".md-search-result mark").all_text_contents()
+
+
+@pytest.mark.parametrize("path", MISSING)
+def test_pages_a_missing_address_at_any_depth_shows_the_styled_404_with_working_search(
+        pages_reader: Reader, pages: PagesSite, path: str) -> None:
+    page = pages_reader.page
+    response = page.goto(pages.url + path, wait_until="load")
+    assert response is not None and response.status == 404
+    # Chromium reports the document's own 404 as a console error: that one, and only it, is expected.
+    expected = f"Failed to load resource: the server responded with a status of 404 (Not Found) ({pages.url + path})"
+    assert expected in pages_reader.console_errors
+    pages_reader.console_errors.remove(expected)
+    assert _heading(page.locator("article h1, .md-content h1").first) == "404 · 페이지를 찾을 수 없습니다"
+    assert _styled(page), "the 404 page's stylesheets did not load"
+    assert page.locator("a", has_text="첫 페이지").get_attribute("href") == pages.url
+    # The palette toggle works (its script loaded)...
+    toggle = page.locator('label.md-header__button[for^="__palette"]:visible')
+    before = _scheme(page)
+    for _ in range(3):
+        toggle.first.click()
+        if _scheme(page) != before:
+            break
+    assert _scheme(page) != before, "the theme toggle did nothing"
+    # ...and so does search, leading to the post under the sub-path.
+    assert "버퍼" in _search(page, "버퍼")
+    page.locator(".md-search-result__item a[href*='register-buffer-register-parameter']").first.click()
+    page.wait_for_url(re.compile(re.escape(pages.url + POST)))
+    assert _heading(page.locator("article h1").first) == POST_TITLE
+    assert _styled(page)
+
+
+def test_pages_without_site_url_a_missing_page_at_depth_is_unstyled(browser, site: Path) -> None:
+    """Negative control: the plain build (no SITE_URL) served the same way breaks as the issue describes."""
+    with contextlib.closing(PagesServer(site)) as server:
+        server.start()
+        r = Reader(browser, server.url)
+        try:
+            response = r.page.goto(server.url + MISSING[1], wait_until="load")
+            assert response is not None and response.status == 404
+            assert not _styled(r.page), "the check above cannot tell a broken 404 page"
+        finally:
+            r.close()
+
+
+def test_pages_search_works_at_the_sub_path_and_finds_inflected_korean(pages_reader: Reader, pages: PagesSite) -> None:
+    pages_reader.open()
+    page = pages_reader.page
+    # `버퍼` finds sections that say only `버퍼는` or `버퍼를` (see the `search:` comment in mkdocs.yml).
+    words = set(_search(page, "버퍼"))
+    assert {"버퍼는", "버퍼를"} <= words, words
+    page.locator(".md-search-result__item a[href*='register-buffer-register-parameter']").first.click()
+    page.wait_for_url(re.compile(re.escape(pages.url + POST)))
+    assert _heading(page.locator("article h1").first) == POST_TITLE
+    assert any(url.startswith(pages.url + "search/search_index.json") for url in pages_reader.requests)
+
+
+def test_pages_sitemap_lists_every_page_under_the_address(pages_reader: Reader, pages: PagesSite) -> None:
+    response = pages_reader.context.request.get(pages.url + "sitemap.xml")
+    assert response.status == 200
+    root = ET.fromstring(response.body())
+    listed = [loc.text or "" for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    built = sorted(pages.url + ("" if p.parent == pages.path else p.parent.relative_to(pages.path).as_posix() + "/")
+                   for p in pages.path.rglob("index.html"))
+    assert sorted(listed) == built
+    for url in listed:
+        assert pages_reader.context.request.get(url).status == 200, url
+
+
+def _check_rss(data: bytes, feed_url: str, site_url: str) -> list[ET.Element]:
+    """RSS 2.0's required channel and item elements, RFC 822 dates, absolute links: the feed's items."""
+    root = ET.fromstring(data)
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    (channel,) = root.findall("channel")
+    for name in ("title", "link", "description"):
+        assert (channel.findtext(name) or "").strip(), f"channel without <{name}>"
+    assert channel.findtext("link") == site_url
+    assert [link.get("href") for link in channel.findall("atom:link[@rel='self']", NS)] == [feed_url]
+    for name in ("pubDate", "lastBuildDate"):
+        assert RSS_DATE.fullmatch(channel.findtext(name) or ""), f"channel <{name}>"
+    image = channel.find("image")
+    if image is not None:
+        assert (image.findtext("url") or "").startswith(site_url) and image.findtext("link") == site_url
+    items = channel.findall("item")
+    assert items, "the feed lists nothing"
+    for item in items:
+        for name in ("title", "link", "guid", "pubDate", "category", "description"):
+            assert (item.findtext(name) or "").strip(), f"item without <{name}>"
+        assert item.findtext("link", "").startswith(site_url) and item.findtext("guid") == item.findtext("link")
+        assert RSS_DATE.fullmatch(item.findtext("pubDate") or ""), item.findtext("pubDate")
+        # RSS 2.0's <author> is an e-mail address; a name goes in <dc:creator>.
+        assert all("@" in (author.text or "") for author in item.findall("author"))
+        assert item.findall("author") or item.findall("dc:creator", NS), "item without an author"
+    assert not [e.tag for e in root.iter() if (e.text or "").strip() in ("None", "null")], "an empty value written out"
+    return items
+
+
+@pytest.mark.parametrize("feed", FEEDS)
+def test_pages_feed_is_valid_rss_2_with_the_post(pages_reader: Reader, pages: PagesSite, feed: str) -> None:
+    response = pages_reader.context.request.get(pages.url + feed)
+    assert response.status == 200 and "xml" in response.headers["content-type"]
+    items = _check_rss(response.body(), pages.url + feed, pages.url)
+    (post,) = [item for item in items if item.findtext("link") == pages.url + POST]
+    front = _post_front_matter()
+    assert post.findtext("title") == POST_TITLE
+    created = front["date"]["created"]
+    assert parsedate_to_datetime(post.findtext("pubDate", "")) == created.replace(tzinfo=UTC)
+    assert [c.text for c in post.findall("category")] == front["categories"]
+    assert [c.text for c in post.findall("dc:creator", NS)] == ["kalelpark"]
+    # The excerpt: the same text the post's share preview shows.
+    pages_reader.open(POST)
+    assert post.findtext("description") == _head(pages_reader.page)["og:description"][0]
+    # Opened in the browser (its stylesheet, rss.xsl, is the site's own), it stays local.
+    pages_reader.open(feed)
+
+
+def test_pages_json_feed_lists_the_post(pages_reader: Reader, pages: PagesSite) -> None:
+    feed = json.loads(pages_reader.context.request.get(pages.url + "feed_json_created.json").body())
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["home_page_url"] == pages.url and feed["feed_url"] == pages.url + "feed_json_created.json"
+    (post,) = [item for item in feed["items"] if item["url"] == pages.url + POST]
+    assert post["title"] == POST_TITLE and post["authors"] == [{"name": "kalelpark"}]
+    assert datetime.fromisoformat(post["date_published"]) == _post_front_matter()["date"]["created"].replace(tzinfo=UTC)
+
+
+def test_pages_post_head_has_canonical_feed_and_open_graph_links(pages_reader: Reader, pages: PagesSite) -> None:
+    pages_reader.open(POST)
+    page = pages_reader.page
+    head = _head(page)
+    url = pages.url + POST
+    assert head["canonical"] == [url]
+    assert head["alternate application/rss+xml"] == [pages.url + feed for feed in FEEDS]
+    assert head["alternate application/feed+json"] == [pages.url + "feed_json_created.json"]
+    front = _post_front_matter()
+    description = head["description"][0]
+    assert description.startswith("이 글은 kalelpark 님이") and "<" not in description
+    expected = {
+        "og:url": [url], "og:type": ["article"], "og:title": [POST_TITLE], "og:locale": ["ko_KR"],
+        "og:site_name": ["검증된 PyTorch 노트"], "og:description": [description],
+        "article:published_time": [front["date"]["created"].replace(tzinfo=UTC).isoformat()],
+        "article:author": ["kalelpark"], "article:section": front["categories"][:1],
+        "twitter:card": ["summary"], "twitter:title": [POST_TITLE], "twitter:description": [description],
+    }
+    assert {key: head.get(key) for key in expected} == expected
+    assert "og:image" not in head and "twitter:image" not in head  # none is made without the network
+    for feed in head["alternate application/rss+xml"]:
+        assert pages_reader.context.request.get(feed).status == 200
+    # "Edit this page" leads to the post's source; the repository link asks GitHub for nothing.
+    edit = page.locator("a[rel=edit]")
+    assert edit.get_attribute("href") == f"{pages.repo_url}/edit/main/docs/blog/posts/{POST_SOURCE.name}"
+    source = page.locator("a.md-source").first
+    assert source.get_attribute("href") == pages.repo_url and source.get_attribute("data-md-component") is None
+
+
+def test_pages_every_page_is_local_canonical_and_advertises_the_feed(pages_reader: Reader, pages: PagesSite) -> None:
+    paths = sorted("" if p.parent == pages.path else p.parent.relative_to(pages.path).as_posix() + "/"
+                   for p in pages.path.rglob("index.html"))
+    for path in paths:
+        pages_reader.open(path)
+        head = _head(pages_reader.page)
+        assert head.get("canonical") == [pages.url + path] == head.get("og:url"), path
+        assert head.get("alternate application/rss+xml") == [pages.url + feed for feed in FEEDS], path
+        assert head.get("og:locale") == ["ko_KR"] and head.get("og:title") and head.get("og:description"), path
+        assert pages_reader.external == [] and pages_reader.console_errors == [], \
+            f"on {path}: {pages_reader.external} {pages_reader.console_errors}"
+    assert all(urlsplit(url).path.startswith(f"/{PAGES_REPOSITORY}/") for url in pages_reader.requests), \
+        [url for url in pages_reader.requests if not urlsplit(url).path.startswith(f"/{PAGES_REPOSITORY}/")]
+    assert urljoin(pages.url, "search/search_index.json") in pages_reader.requests
