@@ -141,6 +141,12 @@ def on_build_error(error: Exception) -> None:
 def _publish() -> None:
     final, partial = _build.final_dir, _build.partial_dir
     previous = final.with_name(f".{final.name}.previous-{os.getpid()}")
+    # The default edition is published at the site's root, the others inside it (its
+    # `extra.alternate` links them as en/): a build of it alone keeps them, never deletes them.
+    for edition in _build.config.extra.get("alternate") or []:
+        kept = (edition.get("link") or "").strip("/")
+        if kept and not kept.startswith("..") and (final / kept).exists() and not (partial / kept).exists():
+            os.replace(final / kept, partial / kept)
     if final.exists():
         os.replace(final, previous)
     os.replace(partial, final)

@@ -62,6 +62,7 @@ CHROMIUM_ARGS = [
 POST = "blog/2022/12/29/register-buffer-register-parameter/"
 POST_SOURCE = ROOT / "docs" / "blog" / "posts" / "register-buffer-parameter.md"
 POST_TITLE = "[ Pytorch ] register_buffer, register_parameter란?"
+POST_TITLE_EN = "[ PyTorch ] What are register_buffer and register_parameter?"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -221,9 +222,11 @@ def test_post_renders_title_date_author_and_every_verified_output(reader: Reader
         assert code.text_content().rstrip() == expected.read_text(encoding="utf-8").rstrip(), snippet
 
 
-@pytest.mark.parametrize("query", ["버퍼", "파라미터", "register_buffer"])
-def test_search_finds_the_post(reader: Reader, query: str) -> None:
-    reader.open()
+@pytest.mark.parametrize(("edition", "query"), [("", "버퍼"), ("", "파라미터"), ("", "register_buffer"),
+                                               ("en/", "buffer"), ("en/", "register_buffer")])
+def test_search_finds_the_post(reader: Reader, edition: str, query: str) -> None:
+    """Each edition searches its own index: Korean words in the Korean one, English in the English one."""
+    reader.open(edition)
     page = reader.page
     field = page.locator("input.md-search__input")
     field.click()
@@ -233,8 +236,8 @@ def test_search_finds_the_post(reader: Reader, query: str) -> None:
     hit = page.locator(f".md-search-result__item a[href*='{POST.rstrip('/').rsplit('/', 1)[-1]}']").first
     hit.wait_for(state="visible", timeout=10_000)
     hit.click()
-    page.wait_for_url(re.compile(re.escape(POST)))
-    assert _heading(page.locator("article h1").first) == POST_TITLE
+    page.wait_for_url(re.compile(re.escape(edition + POST)))
+    assert _heading(page.locator("article h1").first) == (POST_TITLE if not edition else POST_TITLE_EN)
 
 
 def _copy_texts(reader: Reader) -> dict[str, str]:
@@ -714,8 +717,11 @@ def test_pages_every_page_is_local_canonical_and_advertises_the_feed(pages_reade
         pages_reader.open(path)
         head = _head(pages_reader.page)
         assert head.get("canonical") == [pages.url + path] == head.get("og:url"), path
-        assert head.get("alternate application/rss+xml") == [pages.url + feed for feed in FEEDS], path
-        assert head.get("og:locale") == ["ko_KR"] and head.get("og:title") and head.get("og:description"), path
+        # Each edition's pages advertise that edition's feed, in its locale.
+        edition = "en/" if path.startswith("en/") else ""
+        assert head.get("alternate application/rss+xml") == [pages.url + edition + feed for feed in FEEDS], path
+        locale = "en_US" if edition else "ko_KR"
+        assert head.get("og:locale") == [locale] and head.get("og:title") and head.get("og:description"), path
         assert pages_reader.external == [] and pages_reader.console_errors == [], \
             f"on {path}: {pages_reader.external} {pages_reader.console_errors}"
     assert all(urlsplit(url).path.startswith(f"/{PAGES_REPOSITORY}/") for url in pages_reader.requests), \

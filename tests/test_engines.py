@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -121,7 +122,10 @@ def test_every_internal_link_and_anchor_resolves(sites: dict[str, Path], engine:
             if parts.scheme or parts.netloc or link.startswith(("mailto:", "javascript:")):
                 continue
             path = unquote(parts.path)
-            target = ((site if path.startswith("/") else page.parent) / path.lstrip("/")).resolve() if path else page
+            if path.startswith("/"):  # from the site's root; a browser never climbs above it
+                target = (site / posixpath.normpath(path).lstrip("/")).resolve()
+            else:
+                target = (page.parent / path).resolve() if path else page
             if target.is_dir():
                 target = target / "index.html"
             if not target.exists():
@@ -193,46 +197,81 @@ markdown_extensions:
 """
 INTRO = "# Gate\n\nProse.\n\n"  # each case starts on line 5
 
-#: Each refusal the extension makes, on every engine: (what the page holds, in Korean for the
-#: verification page; the page's Markdown; the line named; text the error must contain).
-GATE_CASES = {
-    "unmarked": ("표시 없는 python 블록", '```python\nprint("never verified")\n```\n', 5,
-                 "neither a verified snippet include"),
-    "tab-before-title": ("언어 뒤 탭, 그다음 `title=`", '```python\ttitle="x"\nprint(1)\n```\n', 5,
-                         "neither a verified snippet include"),
-    "backtick-in-title": ("제목 속 백틱", '```python title="a`b"\nprint(1)\n```\n', 5, "neither a verified snippet include"),
-    "attribute-list": ("속성 목록 헤더 `{ title=\"a.b\" .python }`", '```{ title="a.b" .python }\nprint(1)\n```\n', 5,
-                       "neither a verified snippet include"),
-    "alias-ipython3": ("Pygments 별칭 `ipython3`", "```ipython3\nprint(1)\n```\n", 5, "neither a verified snippet include"),
-    "alias-starlark": ("Pygments 별칭 `starlark`", "```starlark\nprint(1)\n```\n", 5, "neither a verified snippet include"),
-    "blockquote": ("인용문(`>`) 안의 python 블록", "> ```python\n> print(1)\n> ```\n", 5, "neither a verified snippet include"),
-    "partial": ("python 블록이 든 Markdown 조각을 포함", '--8<-- "includes/partial.md"\n', 5,
-                "(in includes/partial.md, included here)"),
-    "raw-html": ("HTML로 쓴 `<pre><code class=\"language-python\">`", '<pre><code class="language-python">print(1)</code></pre>\n', 5,
-                 "Python code in HTML"),
-    "text-fence-include": ("`text` 블록이 스니펫 `.py`를 포함", '```text\n--8<-- "snippets/g/ok.py"\n```\n', 6,
-                           "included in a `text` block"),
-    "marker-in-snippet": ("소스에 포함 표시가 든 스니펫", '```python\n--8<-- "snippets/g/smuggler.py"\n```\n', 6,
-                          "would not show the code that ran"),
-    "hand-written-slot": ("손으로 쓴 출력 상자", '<div class="verified-output-slot" data-snippet="snippets/g/nope.py"></div>\n', 5,
-                          "by hand"),
+@dataclass(frozen=True)
+class GateCase:
+    """A refusal the extension makes, on every engine."""
+
+    titles: dict[str, str]
+    """What the page holds, by edition, for the verification pages' tables."""
+    page: str
+    """The page's Markdown after the intro (it starts on line 5)."""
+    line: int
+    """The line the refusal must name."""
+    needle: str
+    """Text the error must contain."""
+
+
+GATE_CASES: dict[str, GateCase] = {
+    "unmarked": GateCase(
+        {"ko": "표시 없는 python 블록", "en": "An unmarked python block"},
+        '```python\nprint("never verified")\n```\n', 5, "neither a verified snippet include"),
+    "tab-before-title": GateCase(
+        {"ko": "언어 뒤 탭, 그다음 `title=`", "en": "A tab after the language, then `title=`"},
+        '```python\ttitle="x"\nprint(1)\n```\n', 5, "neither a verified snippet include"),
+    "backtick-in-title": GateCase(
+        {"ko": "제목 속 백틱", "en": "A backtick in the title"},
+        '```python title="a`b"\nprint(1)\n```\n', 5, "neither a verified snippet include"),
+    "attribute-list": GateCase(
+        {"ko": '속성 목록 헤더 `{ title="a.b" .python }`', "en": 'An attribute-list header `{ title="a.b" .python }`'},
+        '```{ title="a.b" .python }\nprint(1)\n```\n', 5, "neither a verified snippet include"),
+    "alias-ipython3": GateCase(
+        {"ko": "Pygments 별칭 `ipython3`", "en": "The Pygments alias `ipython3`"},
+        "```ipython3\nprint(1)\n```\n", 5, "neither a verified snippet include"),
+    "alias-starlark": GateCase(
+        {"ko": "Pygments 별칭 `starlark`", "en": "The Pygments alias `starlark`"},
+        "```starlark\nprint(1)\n```\n", 5, "neither a verified snippet include"),
+    "blockquote": GateCase(
+        {"ko": "인용문(`>`) 안의 python 블록", "en": "A python block inside a blockquote (`>`)"},
+        "> ```python\n> print(1)\n> ```\n", 5, "neither a verified snippet include"),
+    "partial": GateCase(
+        {"ko": "python 블록이 든 Markdown 조각을 포함", "en": "Includes a Markdown fragment that contains a python block"},
+        '--8<-- "includes/partial.md"\n', 5, "(in includes/partial.md, included here)"),
+    "raw-html": GateCase(
+        {"ko": 'HTML로 쓴 `<pre><code class="language-python">`', "en": '`<pre><code class="language-python">` written in HTML'},
+        '<pre><code class="language-python">print(1)</code></pre>\n', 5, "Python code in HTML"),
+    "text-fence-include": GateCase(
+        {"ko": "`text` 블록이 스니펫 `.py`를 포함", "en": "A `text` block includes a snippet `.py`"},
+        '```text\n--8<-- "snippets/g/ok.py"\n```\n', 6, "included in a `text` block"),
+    "marker-in-snippet": GateCase(
+        {"ko": "소스에 포함 표시가 든 스니펫", "en": "A snippet whose source contains an include marker"},
+        '```python\n--8<-- "snippets/g/smuggler.py"\n```\n', 6, "would not show the code that ran"),
+    "hand-written-slot": GateCase(
+        {"ko": "손으로 쓴 출력 상자", "en": "An output box written by hand"},
+        '<div class="verified-output-slot" data-snippet="snippets/g/nope.py"></div>\n', 5, "by hand"),
 }
 
 
-def markdown_table() -> str:
-    """The table ``docs/verification.md`` shows under ``## 엔진 게이트``."""
+#: The table's header row in each edition's verification page, and the section it is under.
+TABLE_HEADERS = {"ko": ("## 엔진 게이트", "| 사례 | 페이지에 있는 것 | 메시지 (일부) |"),
+                 "en": ("## Engine gate", "| Case | What is on the page | Message (excerpt) |")}
+VERIFICATION_PAGES = {"ko": ROOT / "docs" / "verification.md", "en": ROOT / "docs" / "en" / "verification.md"}
+
+
+def markdown_table(language: str = "ko") -> str:
+    """The table each edition's verification page shows under its engine-gate heading."""
     def code(text: str) -> str:
         return f"`` {text} ``" if "`" in text else f"`{text}`"
 
-    rows = "".join(f"| `{case}` | {title} | {code(needle)} |\n" for case, (title, _, _, needle) in GATE_CASES.items())
-    return "| 사례 | 페이지에 있는 것 | 메시지 (일부) |\n| --- | --- | --- |\n" + rows
+    rows = "".join(f"| `{name}` | {case.titles[language]} | {code(case.needle)} |\n" for name, case in GATE_CASES.items())
+    return f"{TABLE_HEADERS[language][1]}\n| --- | --- | --- |\n" + rows
 
 
-def test_the_verification_page_lists_every_gate_case() -> None:
-    page = (ROOT / "docs" / "verification.md").read_text(encoding="utf-8")
-    section = page.split("\n## 엔진 게이트", 1)[1].split("\n## ", 1)[0]
+@pytest.mark.parametrize("language", VERIFICATION_PAGES)
+def test_the_verification_pages_list_every_gate_case(language: str) -> None:
+    page = VERIFICATION_PAGES[language].read_text(encoding="utf-8")
+    section = page.split("\n" + TABLE_HEADERS[language][0], 1)[1].split("\n## ", 1)[0]
     table = "\n".join(line for line in section.splitlines() if line.startswith("|")) + "\n"
-    assert table == markdown_table(), "run `python tests/test_engines.py` and paste its table into the page"
+    assert table == markdown_table(language), f"run `python tests/test_engines.py {language}` and paste its table into the page"
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +297,7 @@ def gate_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("case", GATE_CASES)
 def test_every_engine_refuses_each_gate_case_with_page_and_line(gate_project: Path, engine: str, case: str) -> None:
-    _, body, line, needle = GATE_CASES[case]
+    body, line, needle = GATE_CASES[case].page, GATE_CASES[case].line, GATE_CASES[case].needle
     (gate_project / "docs" / "index.md").write_text(INTRO + body, encoding="utf-8")
     site = gate_project / f"site-{engine}"
     result = build(engine, gate_project, site)
@@ -293,4 +332,4 @@ def test_the_gate_project_builds_when_nothing_is_wrong(gate_project: Path, engin
 
 
 if __name__ == "__main__":
-    print(markdown_table(), end="")
+    print(markdown_table(*sys.argv[1:2]), end="")

@@ -47,7 +47,7 @@ def _readme_commands() -> tuple[str, str]:
 
 SERVE, TEST = _readme_commands()
 INSTALL = SERVE.split(" && ")[0]          # `pip install -r requirements.txt`
-BUILD = "mkdocs build --strict"
+BUILD = "python scripts/build.py"
 
 
 def _torch_cpu_line() -> str:

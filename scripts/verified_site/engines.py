@@ -31,6 +31,8 @@ class PageInfo:
     """Its source file, to count the front matter lines the engine stripped; None when unknown."""
     docs_dir: Path | None
     """The docs folder, for pages the extension reads itself (the drift page's claims)."""
+    language: str | None = None
+    """The site's language (``theme.language``): the edition the page belongs to."""
 
     @property
     def shown(self) -> str:
@@ -54,14 +56,23 @@ def page_info(md: Markdown) -> PageInfo:
         config = getattr(relpath, "config", None)
         if file is not None and config is not None:
             return PageInfo(PurePosixPath(file.src_uri), Path(file.abs_src_path) if file.abs_src_path else None,
-                            Path(config["docs_dir"]))
+                            Path(config["docs_dir"]), _language(config["theme"]))
     for processor in md.preprocessors:  # Zensical
         if type(processor).__name__ == "ContextPreprocessor":
             page, config = getattr(processor, "page", None), getattr(processor, "config", None)
             if page is not None and config is not None:
                 docs = Path(config["docs_dir"])
-                return PageInfo(PurePosixPath(page.path), docs / page.path, docs)
+                return PageInfo(PurePosixPath(page.path), docs / page.path, docs, _language(config.get("theme")))
     return UNKNOWN_PAGE
+
+
+def _language(theme: object) -> str | None:
+    """``theme.language`` of an engine's configuration (a mapping, or MkDocs' Theme object)."""
+    try:
+        language = theme["language"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+    return str(language) if language else None
 
 
 class PageRefused(Exception):

@@ -4,8 +4,7 @@ Named in ``mkdocs.yml`` like any other extension, so MkDocs, ProperDocs and Zens
 it on every page::
 
     markdown_extensions:
-      - verified_site.extension:
-          language: ko
+      - verified_site.extension
 
 Three steps per page:
 
@@ -41,7 +40,7 @@ from verifier import drift_results
 from verifier.report import Entry, Report, ReportError, load, mismatch
 
 from . import drift_page, engines, fences, pages
-from .text import Text, text_for
+from .text import DEFAULT_LANGUAGE, Text, text_for
 
 #: Markers this extension writes; page source that contains one is refused as a forgery.
 _FORGEABLE = ("verified-output", "data-verified")
@@ -55,7 +54,8 @@ _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "
 class VerifiedPagesExtension(Extension):
     def __init__(self, **kwargs: Any) -> None:
         self.config = {
-            "language": ["ko", "Language of the text this extension adds (scripts/verified_site/text.py)."],
+            "language": ["", "Language of the text this extension adds (scripts/verified_site/text.py); "
+                             "default: the site's theme.language, as the engine reports it."],
             "report": [".verify/report.json", "The verifier's report, relative to the working directory."],
             "root": [".", "The project root (snippets/, drift/), relative to the working directory."],
             "rules_page": ["verification.md", "The page documenting the normalizations, relative to the docs folder."],
@@ -95,13 +95,14 @@ class _Page:
     checked as part of the page that holds the ``:::`` directive, never gated on its own."""
 
     def __post_init__(self) -> None:
-        self.text = text_for(self.config["language"])
+        self.text = text_for(self.config["language"] or DEFAULT_LANGUAGE)
 
     def begin(self, lines: list[str]) -> None:
         self.autodoc = any(type(ext).__name__ == "MkdocstringsInnerExtension" for ext in self.md.registeredExtensions)
         self.nonce = secrets.token_hex(8)
         self.tree_done = False
         self.info = engines.page_info(self.md)
+        self.text = text_for(self.config["language"] or self.info.language or DEFAULT_LANGUAGE)
         self.source = lines
         self.offset = _front_matter_lines(self.info.file, lines)
 

@@ -269,6 +269,8 @@ ENGLISH = Text(
 )
 
 TEXTS: dict[str, Text] = {"ko": KOREAN, "en": ENGLISH}
+#: The language of a page no engine describes (plain Python-Markdown): the site's first edition.
+DEFAULT_LANGUAGE = "ko"
 
 
 def text_for(language: str) -> Text:
