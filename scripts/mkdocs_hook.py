@@ -1,44 +1,43 @@
-"""MkDocs hook: the gate between the verifier and the published site.
+"""MkDocs hook (also run by ProperDocs): what only these engines need around the extension.
 
-Kept thin on purpose: verification is ``scripts/verify.py`` (its own process, because
-forking inside ``mkdocs serve``'s threaded process is unsafe) and everything a reader sees
-is ``scripts/verified_site/``; this file only wires them to MkDocs events, so replacing the
-renderer means rewriting this file alone.
+Pages are expanded, gated and given their output boxes by the Markdown extension
+``verified_site.extension``, which every engine runs. This hook adds what needs MkDocs'
+build events:
 
-Publishing is atomic: MkDocs writes into a sibling ``.site.partial-*`` folder, and only a
-build that finished without errors (and, under ``--strict``, without warnings) replaces
-``site/``. A failed build, wherever it fails, leaves the previous ``site/`` untouched.
+* the verifier runs by itself before any page renders (``scripts/verify.py`` as its own
+  process: forking inside ``mkdocs serve``'s threaded process is unsafe), and its report is
+  what the extension reads;
+* the API reference's torch sources are copied before mkdocstrings starts;
+* a snippet no page includes is a warning, which ``--strict`` turns into a failure;
+* a post's reading time counts its prose, not its code and outputs (see ``on_page_content``);
+* publishing is atomic: MkDocs writes into a sibling ``.site.partial-*`` folder, and only a
+  build that finished without errors (and, under ``--strict``, without warnings) replaces
+  ``site/``. A failed build, wherever it fails, leaves the previous ``site/`` untouched.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from material.plugins.blog.readtime import readtime
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
-from mkdocs.utils import CountHandler, get_relative_url
+from mkdocs.utils import CountHandler
 
-from verified_site import drift_page, pages
-from verified_site.text import Text, text_for
-from verifier import drift_results
-from verifier.report import Entry, ReportError, load
+from verified_site import api_sources, pages
+from verifier.report import ReportError, load
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / ".verify" / "report.json"
-#: The normalization rules' section on the verification page (an explicit heading id).
-RULES_PAGE, RULES_ANCHOR = "verification/", "normalization"
-DRIFT_PAGE = "drift/"
-#: The torch source files the API reference renders, copied so griffe reads only these.
-API_SOURCES = ("nn/modules/module.py", "nn/parameter.py")
-API_DIR = ROOT / ".cache" / "api-sources"
+EXTENSION = "verified_site.extension"
 
 log = logging.getLogger("mkdocs.hooks.verified")
 
@@ -49,14 +48,11 @@ class _Build:
     config: MkDocsConfig
     final_dir: Path
     partial_dir: Path
-    text: Text
 
     def __init__(self) -> None:
         self.warnings: CountHandler | None = None
-        self.report: dict[str, Entry] = {}
+        self.verified: set[str] = set()
         self.included: set[str] = set()
-        self.drift: drift_results.DriftResults | None = None
-        self.devices = drift_results.DeviceRecordings()
 
 
 _build = _Build()
@@ -64,14 +60,20 @@ _build = _Build()
 
 @event_priority(100)  # before mkdocstrings' on_config: its handler reads `paths` when it starts
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    _copy_api_sources()
+    if EXTENSION not in config.markdown_extensions:
+        raise PluginError(f"mkdocs.yml must list the `{EXTENSION}` Markdown extension: it renders the verified pages")
+    try:
+        api_sources.prepare(ROOT)
+    except api_sources.TorchMissing as exc:
+        raise PluginError(str(exc)) from exc
+    # The extension reads the report this hook's verifier run writes, wherever mkdocs runs from.
+    config.mdx_configs[EXTENSION] = {**config.mdx_configs.get(EXTENSION, {}), "report": str(REPORT), "root": str(ROOT)}
     _build.config = config
     _build.final_dir = Path(config.site_dir)
     _build.partial_dir = _build.final_dir.with_name(f".{_build.final_dir.name}.partial-{os.getpid()}")
     shutil.rmtree(_build.partial_dir, ignore_errors=True)
     config.site_dir = str(_build.partial_dir)
     _build.included = set()
-    _build.text = text_for(config.theme["language"])
     if config.strict:
         _build.warnings = CountHandler()
         _build.warnings.setLevel(logging.WARNING)
@@ -90,38 +92,38 @@ def on_pre_build(config: MkDocsConfig) -> None:
     for line in result.stdout.splitlines():
         log.info(line)
     try:
-        _build.report = {entry.path: entry for entry in load(REPORT).entries}
-        _build.drift = drift_results.load_results(ROOT)
-        _build.devices = drift_results.load_devices(ROOT)
-    except (ReportError, drift_results.DriftError) as exc:
+        _build.verified = {entry.path for entry in load(REPORT).entries}
+    except ReportError as exc:
         raise PluginError(str(exc)) from exc
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: object) -> str:
-    if drift_page.MARKER in markdown and _build.drift is not None:
-        docs = Path(config.docs_dir)
-        sources = [(p.relative_to(docs).as_posix(), p.read_text(encoding="utf-8-sig")) for p in docs.rglob("*.md")]
-        claims = drift_page.claims_from_pages(sources)
-        markdown = markdown.replace(drift_page.MARKER, drift_page.render(_build.drift, claims, _build.text))
-    expanded = pages.expand(markdown, _build.report, _build.text)
-    if expanded.problems:
-        source = Path(page.file.abs_src_path or page.file.src_path)
-        offset = _front_matter_lines(source, markdown)
-        where = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source
-        raise PluginError("\n".join(f"{where}:{p.line + offset}: {p.message}" for p in expanded.problems))
-    _build.included.update(include.path for include in expanded.included)
-    return expanded.markdown
+    _build.included.update(include.path for include in pages.find_includes(markdown))
+    return markdown
 
 
+@event_priority(50)  # before Material's blog plugin estimates it from the whole page
 def on_page_content(html: str, page: Page, config: MkDocsConfig, **_: object) -> str:
-    context = pages.Context(text=_build.text, rules_href=f"{get_relative_url(RULES_PAGE, page.url)}#{RULES_ANCHOR}",
-                            drift=_build.drift, drift_href=get_relative_url(DRIFT_PAGE, page.url),
-                            devices=_build.devices)
-    return pages.render_outputs(html, _build.report, context)
+    """Estimate a post's reading time from its prose, without code and output blocks.
+
+    Material counts every word of the page and splits code at every non-word character
+    (``self._parameters[name]`` is three words): 44 minutes for this post, most of it
+    snippets and outputs a reader glances at as evidence, many of them folded. Material's own
+    estimator runs on the rest: the text a reader reads.
+    """
+    post = getattr(page, "config", None)
+    if post is not None and hasattr(post, "readtime") and not post.readtime:
+        blog = config.plugins.get("material/blog")
+        words_per_minute = blog.config.post_readtime_words_per_minute if blog is not None else 265
+        post.readtime = readtime(_CODE_BLOCK.sub("", html), words_per_minute)
+    return html
+
+
+_CODE_BLOCK = re.compile(r'<div class="highlight">(?:(?!<div class="highlight">).)*?<pre.*?</pre>\s*</div>', re.S)
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    unused = sorted(set(_build.report) - _build.included)
+    unused = sorted(_build.verified - _build.included)
     if unused:
         # A warning, not an error: authors record a snippet before a page includes it and
         # preview drafts with `mkdocs serve`; `mkdocs build --strict` (CI, deploys) refuses it.
@@ -139,6 +141,12 @@ def on_build_error(error: Exception) -> None:
 def _publish() -> None:
     final, partial = _build.final_dir, _build.partial_dir
     previous = final.with_name(f".{final.name}.previous-{os.getpid()}")
+    # The default edition is published at the site's root, the others inside it (its
+    # `extra.alternate` links them as en/): a build of it alone keeps them, never deletes them.
+    for edition in _build.config.extra.get("alternate") or []:
+        kept = (edition.get("link") or "").strip("/")
+        if kept and not kept.startswith("..") and (final / kept).exists() and not (partial / kept).exists():
+            os.replace(final / kept, partial / kept)
     if final.exists():
         os.replace(final, previous)
     os.replace(partial, final)
@@ -158,27 +166,3 @@ def _restore() -> None:
     if _build.warnings is not None:
         logging.getLogger("mkdocs").removeHandler(_build.warnings)
         _build.warnings = None
-
-
-def _copy_api_sources() -> None:
-    """Copy the installed torch's sources for the API page (no ``import torch``: it costs seconds)."""
-    spec = importlib.util.find_spec("torch")
-    if spec is None or not spec.submodule_search_locations:
-        raise PluginError("torch is not installed: the API reference renders from the installed torch")
-    torch_dir = Path(next(iter(spec.submodule_search_locations)))
-    for rel in API_SOURCES:
-        target = API_DIR / "torch" / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(torch_dir / rel, target)
-        for package in target.relative_to(API_DIR).parents:
-            if package != Path("."):
-                (API_DIR / package / "__init__.py").touch()
-
-
-def _front_matter_lines(source: Path, markdown: str) -> int:
-    """Lines MkDocs stripped (front matter) before the Markdown a page event receives."""
-    try:
-        raw = source.read_text(encoding="utf-8-sig")
-    except OSError:
-        return 0
-    return raw[: len(raw) - len(markdown)].count("\n") if raw.endswith(markdown) else 0

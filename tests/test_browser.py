@@ -7,6 +7,10 @@ every request the browser makes is routed: anything for another host is aborted 
 recorded, so a page that would fetch a CDN font or script fails its test here rather than
 leaking a reader's visit in production.
 
+The site as GitHub Pages publishes it is served too (``pages_site``, tests/conftest.py):
+built with ``SITE_URL`` and ``REPO_URL`` and served under ``/<repository>/`` by a server that,
+like Pages, answers anything missing with ``404.html`` and status 404.
+
 Screenshots land in ``artifacts/screenshots/`` (CI uploads ``artifacts/``).
 
 Without ``/usr/bin/chromium`` the suite is skipped locally but **fails** when ``CI`` is set:
@@ -15,20 +19,33 @@ a browser suite that silently skips in CI proves nothing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
+import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from importlib.metadata import version
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
+import yaml
+from conftest import PAGES_REPOSITORY, PagesServer, PagesSite
+
+from verifier.normalize import Normalizer
+from verifier.project import copy_project
+from verifier.snippets import default_expectation, load_snippet, read_expectation
 
 try:
+    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 except ImportError:  # the browser-less install: skipped locally, a failure in CI (see below)
     sync_playwright = None  # type: ignore[assignment]
@@ -45,6 +62,7 @@ CHROMIUM_ARGS = [
 POST = "blog/2022/12/29/register-buffer-register-parameter/"
 POST_SOURCE = ROOT / "docs" / "blog" / "posts" / "register-buffer-parameter.md"
 POST_TITLE = "[ Pytorch ] register_buffer, register_parameter란?"
+POST_TITLE_EN = "[ PyTorch ] What are register_buffer and register_parameter?"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -72,17 +90,10 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site exactly as CI builds it (strict, verifier first), in a private folder."""
-    out = tmp_path_factory.mktemp("browser") / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
-        cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}{result.stderr}"
-    assert (out / POST / "index.html").is_file()
-    return out
+def served(chromium_path: str, site: Path) -> Path:
+    """The site exactly as CI builds it (strict, verifier first): the session's MkDocs build."""
+    assert (site / POST / "index.html").is_file()
+    return site
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -91,8 +102,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def base_url(site: Path):
-    server = http.server.ThreadingHTTPServer((ALLOWED_HOST, 0), functools.partial(_QuietHandler, directory=str(site)))
+def base_url(served: Path):
+    server = http.server.ThreadingHTTPServer((ALLOWED_HOST, 0), functools.partial(_QuietHandler, directory=str(served)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -199,6 +210,10 @@ def test_post_renders_title_date_author_and_every_verified_output(reader: Reader
             assert code.count() == 0 or code.is_visible(), snippet
             continue
         assert status == "passed", f"{snippet}: {status}"
+        folded = block.locator("details.verified-output__folded")
+        if folded.count():  # a long output: its summary shows, and a click opens it
+            assert folded.locator("summary").is_visible(), snippet
+            folded.locator("summary").click()
         assert code.is_visible(), snippet
         assert block.locator(".verified-output__provenance").is_visible()
         stem = ROOT / snippet[: -len(".py")]
@@ -207,9 +222,11 @@ def test_post_renders_title_date_author_and_every_verified_output(reader: Reader
         assert code.text_content().rstrip() == expected.read_text(encoding="utf-8").rstrip(), snippet
 
 
-@pytest.mark.parametrize("query", ["버퍼", "파라미터", "register_buffer"])
-def test_search_finds_the_post(reader: Reader, query: str) -> None:
-    reader.open()
+@pytest.mark.parametrize(("edition", "query"), [("", "버퍼"), ("", "파라미터"), ("", "register_buffer"),
+                                               ("en/", "buffer"), ("en/", "register_buffer")])
+def test_search_finds_the_post(reader: Reader, edition: str, query: str) -> None:
+    """Each edition searches its own index: Korean words in the Korean one, English in the English one."""
+    reader.open(edition)
     page = reader.page
     field = page.locator("input.md-search__input")
     field.click()
@@ -219,31 +236,78 @@ def test_search_finds_the_post(reader: Reader, query: str) -> None:
     hit = page.locator(f".md-search-result__item a[href*='{POST.rstrip('/').rsplit('/', 1)[-1]}']").first
     hit.wait_for(state="visible", timeout=10_000)
     hit.click()
-    page.wait_for_url(re.compile(re.escape(POST)))
-    assert _heading(page.locator("article h1").first) == POST_TITLE
+    page.wait_for_url(re.compile(re.escape(edition + POST)))
+    assert _heading(page.locator("article h1").first) == (POST_TITLE if not edition else POST_TITLE_EN)
 
 
-def test_copy_button_copies_the_snippet(reader: Reader) -> None:
+def _copy_texts(reader: Reader) -> dict[str, str]:
+    """What each snippet's copy button puts on the clipboard, clicked as a reader would."""
     reader.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=reader.base_url.rstrip("/"))
     reader.open(POST)
     page = reader.page
-    snippet = "snippets/buffers/in_state_dict.py"
-    # The code block is the element right before its verified output.
-    code_block = page.locator(f"div.verified-output[data-snippet='{snippet}']").locator("xpath=preceding-sibling::*[1]")
-    assert "highlight" in (code_block.get_attribute("class") or "")
-    code_block.scroll_into_view_if_needed()
-    code_block.hover()
-    # Material ≥ 9.6 draws `button.md-code__button[data-md-type=copy]`; older ones `.md-clipboard`.
-    button = code_block.locator("button.md-code__button[data-md-type='copy'], button.md-clipboard")
-    assert button.count() == 1
-    button.click()
-    copied = page.evaluate("navigator.clipboard.readText()")
-    expected = (ROOT / snippet).read_text(encoding="utf-8")
+    copied: dict[str, str] = {}
+    boxes = page.locator("div.verified-output")
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        snippet = box.get_attribute("data-snippet") or ""
+        # The code is the element right before its verified output: a code block, or a
+        # folded one (<details>) that a reader opens first.
+        before = box.locator("xpath=preceding-sibling::*[1]")
+        if (before.evaluate("e => e.tagName")).lower() == "details":
+            before.locator("summary").first.click()
+        code_block = before.locator("div.highlight").first if before.locator("div.highlight").count() else before
+        code_block.scroll_into_view_if_needed()
+        code_block.hover()
+        # Material ≥ 9.6 draws `button.md-code__button[data-md-type=copy]`; older ones `.md-clipboard`.
+        button = code_block.locator("button.md-code__button[data-md-type='copy'], button.md-clipboard")
+        assert button.count() == 1, snippet
+        button.click()
+        copied.setdefault(snippet, page.evaluate("navigator.clipboard.readText()"))
+    return copied
 
-    def norm(text: str) -> str:
-        return "\n".join(line.rstrip() for line in text.strip("\n").split("\n"))
 
-    assert norm(copied) == norm(expected)
+def test_each_copy_button_gives_code_that_prints_its_output(reader: Reader, tmp_path: Path) -> None:
+    """The copied code, run with `python` where the snippet lives, prints the box's output.
+
+    The clipboard holds the snippet minus its `# verify:` settings header. Where that is the
+    file itself, tests/test_snippets_by_hand.py runs exactly this text; where the header was
+    taken out, the copied text itself is run here, in a copy of snippets/.
+    """
+    copied = _copy_texts(reader)
+    includes = re.findall(r'--8<-- "(snippets/[^_][^"]+\.py)"', POST_SOURCE.read_text(encoding="utf-8"))
+    assert sorted(copied) == sorted(set(includes))
+    project = copy_project(ROOT, tmp_path / "project", ("snippets", "requirements.txt"))
+    ran = 0
+    for snippet, text in copied.items():
+        source = (ROOT / snippet).read_text(encoding="utf-8")
+        if _norm(text) == _norm(source):
+            continue  # the file itself: run by hand in tests/test_snippets_by_hand.py
+        assert _norm(text) == _norm(_without_settings(source)), f"{snippet}: the copy is neither the file nor it without its header"
+        settings = load_snippet(ROOT, ROOT / snippet).settings
+        if settings.device not in ("cpu", "meta"):
+            continue  # needs a device this machine lacks: nothing to run
+        (project / snippet).write_text(text, encoding="utf-8")
+        with tempfile.TemporaryDirectory() as cwd:
+            result = subprocess.run([sys.executable, str(project / snippet)], cwd=cwd, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=settings.timeout + 60,
+                                    env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"})
+            output, _ = Normalizer(project, workdir=Path(cwd))(result.stdout)
+        assert output == read_expectation(ROOT, default_expectation(ROOT / snippet)), snippet
+        ran += 1
+    assert ran >= 2, "the snippets with a settings header were run from their copied text"
+
+
+def _without_settings(source: str) -> str:
+    lines = source.split("\n")
+    while lines and lines[0].startswith("# verify:"):
+        lines.pop(0)
+    if lines and not lines[0].strip():
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def _norm(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").split("\n"))
 
 
 def _heading(locator) -> str:
@@ -300,6 +364,35 @@ def test_every_page_loads_without_console_errors_or_external_requests(reader: Re
     reader.open("404.html")
     # The search worker's index is among the requests the route saw (workers are routed too).
     assert any(url.endswith("/search/search_index.json") for url in reader.requests)
+
+
+# --------------------------------------------------------------------------- accessibility
+
+
+#: axe-core rules a page may still break, each with the reason it cannot be fixed from the
+#: site (README, "Accessibility"). Empty: every serious or critical finding was fixed.
+KNOWN_EXCEPTIONS: dict[str, str] = {}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_or_critical_accessibility_violation_on_any_page(browser, base_url: str, served: Path,
+                                                                      scheme: str) -> None:
+    """axe-core (WCAG 2.1 A/AA and best practices) on every page and the 404 page, in each theme."""
+    pages = sorted(p.parent.relative_to(served).as_posix() for p in served.rglob("index.html"))
+    r = Reader(browser, base_url, color_scheme=scheme)
+    found: list[str] = []
+    try:
+        for path in [*pages, "404.html"]:
+            r.open("" if path == "." else path if path.endswith(".html") else path + "/")
+            assert _scheme(r.page) == {"light": "default", "dark": "slate"}[scheme]
+            for violation in Axe().run(r.page).response["violations"]:
+                if violation["impact"] in ("serious", "critical") and violation["id"] not in KNOWN_EXCEPTIONS:
+                    targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+                    found.append(f"/{path} {violation['id']} ({len(violation['nodes'])} nodes: {targets})")
+        r.assert_clean()
+    finally:
+        r.close()
+    assert found == []
 
 
 # --------------------------------------------------------------------------- screenshots and fonts
@@ -402,3 +495,235 @@ def test_hangul_check_sees_boxes_without_a_hangul_font(
     if fonts == "all-but-fonts-nanum" and _hangul_rendered(glyphs):
         pytest.skip("a Hangul font other than fonts-nanum is installed: this control cannot hide it")
     assert not _hangul_rendered(glyphs), f"the box detector saw Hangul with {fonts} fonts: {glyphs}"
+
+
+# --------------------------------------------------------------------------- GitHub Pages
+#
+# The published build (SITE_URL, REPO_URL) under /<repository>/, as a reader finds it.
+
+RSS_DATE = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
+                      r"\d{2}:\d{2}:\d{2} [+-]\d{4}")  # RFC 822 (four-digit year, as RSS 2.0 asks)
+NS = {"atom": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/elements/1.1/"}
+FEEDS = ("feed_rss_created.xml", "feed_rss_updated.xml")
+MISSING = ["nothing-here", "blog/2022/12/29/no/such/post/", "a/b/c/d/e/f/g.html"]
+
+
+@pytest.fixture(scope="module")
+def pages(chromium_path: str, pages_site: PagesSite) -> PagesSite:
+    return pages_site
+
+
+@pytest.fixture
+def pages_reader(browser, pages: PagesSite):
+    """A reader of the published site; like ``reader``, it must stay on 127.0.0.1 without console errors."""
+    r = Reader(browser, pages.url)
+    yield r
+    try:
+        r.assert_clean()
+    finally:
+        r.close()
+
+
+def _post_front_matter() -> dict:
+    return yaml.safe_load(POST_SOURCE.read_text(encoding="utf-8").split("---\n")[1])
+
+
+def _head(page) -> dict[str, list[str]]:
+    """The <head>'s links (``rel type`` → absolute hrefs) and meta (``property``/``name`` → contents)."""
+    return page.evaluate("""() => {
+        const found = {};
+        const add = (key, value) => (found[key] = found[key] || []).push(value);
+        for (const link of document.head.querySelectorAll('link[rel]'))
+            add(`${link.rel} ${link.type}`.trim(), link.href);
+        for (const meta of document.head.querySelectorAll('meta[property], meta[name]'))
+            add(meta.getAttribute('property') || meta.getAttribute('name'), meta.content);
+        return found;
+    }""")
+
+
+def _styled(page) -> bool:
+    """Material's stylesheets were loaded and apply (a stylesheet answered by 404.html does not)."""
+    return page.evaluate("""() => {
+        const sheets = [...document.querySelectorAll('link[rel=stylesheet]')];
+        return sheets.length > 0 && sheets.every(link => link.sheet && link.sheet.cssRules.length > 0)
+            && getComputedStyle(document.querySelector('.md-header')).position === 'sticky';
+    }""")
+
+
+def _search(page, query: str) -> list[str]:
+    """Type ``query`` into Material's search; the highlighted words of the results."""
+    page.locator("input.md-search__input").click()
+    page.keyboard.type(query)
+    page.keyboard.press("End")  # composed (Hangul) text sends no key release: send one
+    page.locator(".md-search-result__item").first.wait_for(state="visible")
+    return page.locator(".md-search-result mark").all_text_contents()
+
+
+@pytest.mark.parametrize("path", MISSING)
+def test_pages_a_missing_address_at_any_depth_shows_the_styled_404_with_working_search(
+        pages_reader: Reader, pages: PagesSite, path: str) -> None:
+    page = pages_reader.page
+    response = page.goto(pages.url + path, wait_until="load")
+    assert response is not None and response.status == 404
+    # Chromium reports the document's own 404 as a console error: that one, and only it, is expected.
+    expected = f"Failed to load resource: the server responded with a status of 404 (Not Found) ({pages.url + path})"
+    assert expected in pages_reader.console_errors
+    pages_reader.console_errors.remove(expected)
+    assert _heading(page.locator("article h1, .md-content h1").first) == "404 · 페이지를 찾을 수 없습니다"
+    assert _styled(page), "the 404 page's stylesheets did not load"
+    assert page.locator("a", has_text="첫 페이지").get_attribute("href") == pages.url
+    # The palette toggle works (its script loaded)...
+    toggle = page.locator('label.md-header__button[for^="__palette"]:visible')
+    before = _scheme(page)
+    for _ in range(3):
+        toggle.first.click()
+        if _scheme(page) != before:
+            break
+    assert _scheme(page) != before, "the theme toggle did nothing"
+    # ...and so does search, leading to the post under the sub-path.
+    assert "버퍼" in _search(page, "버퍼")
+    page.locator(".md-search-result__item a[href*='register-buffer-register-parameter']").first.click()
+    page.wait_for_url(re.compile(re.escape(pages.url + POST)))
+    assert _heading(page.locator("article h1").first) == POST_TITLE
+    assert _styled(page)
+
+
+def test_pages_without_site_url_a_missing_page_at_depth_is_unstyled(browser, site: Path) -> None:
+    """Negative control: the plain build (no SITE_URL) served the same way breaks as the issue describes."""
+    with contextlib.closing(PagesServer(site)) as server:
+        server.start()
+        r = Reader(browser, server.url)
+        try:
+            response = r.page.goto(server.url + MISSING[1], wait_until="load")
+            assert response is not None and response.status == 404
+            assert not _styled(r.page), "the check above cannot tell a broken 404 page"
+        finally:
+            r.close()
+
+
+def test_pages_search_works_at_the_sub_path_and_finds_inflected_korean(pages_reader: Reader, pages: PagesSite) -> None:
+    pages_reader.open()
+    page = pages_reader.page
+    # `버퍼` finds sections that say only `버퍼는` or `버퍼를` (see the `search:` comment in mkdocs.yml).
+    words = set(_search(page, "버퍼"))
+    assert {"버퍼는", "버퍼를"} <= words, words
+    page.locator(".md-search-result__item a[href*='register-buffer-register-parameter']").first.click()
+    page.wait_for_url(re.compile(re.escape(pages.url + POST)))
+    assert _heading(page.locator("article h1").first) == POST_TITLE
+    assert any(url.startswith(pages.url + "search/search_index.json") for url in pages_reader.requests)
+
+
+def test_pages_sitemap_lists_every_page_under_the_address(pages_reader: Reader, pages: PagesSite) -> None:
+    response = pages_reader.context.request.get(pages.url + "sitemap.xml")
+    assert response.status == 200
+    root = ET.fromstring(response.body())
+    listed = [loc.text or "" for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    built = sorted(pages.url + ("" if p.parent == pages.path else p.parent.relative_to(pages.path).as_posix() + "/")
+                   for p in pages.path.rglob("index.html"))
+    assert sorted(listed) == built
+    for url in listed:
+        assert pages_reader.context.request.get(url).status == 200, url
+
+
+def _check_rss(data: bytes, feed_url: str, site_url: str) -> list[ET.Element]:
+    """RSS 2.0's required channel and item elements, RFC 822 dates, absolute links: the feed's items."""
+    root = ET.fromstring(data)
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    (channel,) = root.findall("channel")
+    for name in ("title", "link", "description"):
+        assert (channel.findtext(name) or "").strip(), f"channel without <{name}>"
+    assert channel.findtext("link") == site_url
+    assert [link.get("href") for link in channel.findall("atom:link[@rel='self']", NS)] == [feed_url]
+    for name in ("pubDate", "lastBuildDate"):
+        assert RSS_DATE.fullmatch(channel.findtext(name) or ""), f"channel <{name}>"
+    image = channel.find("image")
+    if image is not None:
+        assert (image.findtext("url") or "").startswith(site_url) and image.findtext("link") == site_url
+    items = channel.findall("item")
+    assert items, "the feed lists nothing"
+    for item in items:
+        for name in ("title", "link", "guid", "pubDate", "category", "description"):
+            assert (item.findtext(name) or "").strip(), f"item without <{name}>"
+        assert item.findtext("link", "").startswith(site_url) and item.findtext("guid") == item.findtext("link")
+        assert RSS_DATE.fullmatch(item.findtext("pubDate") or ""), item.findtext("pubDate")
+        # RSS 2.0's <author> is an e-mail address; a name goes in <dc:creator>.
+        assert all("@" in (author.text or "") for author in item.findall("author"))
+        assert item.findall("author") or item.findall("dc:creator", NS), "item without an author"
+    assert not [e.tag for e in root.iter() if (e.text or "").strip() in ("None", "null")], "an empty value written out"
+    return items
+
+
+@pytest.mark.parametrize("feed", FEEDS)
+def test_pages_feed_is_valid_rss_2_with_the_post(pages_reader: Reader, pages: PagesSite, feed: str) -> None:
+    response = pages_reader.context.request.get(pages.url + feed)
+    assert response.status == 200 and "xml" in response.headers["content-type"]
+    items = _check_rss(response.body(), pages.url + feed, pages.url)
+    (post,) = [item for item in items if item.findtext("link") == pages.url + POST]
+    front = _post_front_matter()
+    assert post.findtext("title") == POST_TITLE
+    created = front["date"]["created"]
+    assert parsedate_to_datetime(post.findtext("pubDate", "")) == created.replace(tzinfo=UTC)
+    assert [c.text for c in post.findall("category")] == front["categories"]
+    assert [c.text for c in post.findall("dc:creator", NS)] == ["kalelpark"]
+    # The excerpt: the same text the post's share preview shows.
+    pages_reader.open(POST)
+    assert post.findtext("description") == _head(pages_reader.page)["og:description"][0]
+    # Opened in the browser (its stylesheet, rss.xsl, is the site's own), it stays local.
+    pages_reader.open(feed)
+
+
+def test_pages_json_feed_lists_the_post(pages_reader: Reader, pages: PagesSite) -> None:
+    feed = json.loads(pages_reader.context.request.get(pages.url + "feed_json_created.json").body())
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["home_page_url"] == pages.url and feed["feed_url"] == pages.url + "feed_json_created.json"
+    (post,) = [item for item in feed["items"] if item["url"] == pages.url + POST]
+    assert post["title"] == POST_TITLE and post["authors"] == [{"name": "kalelpark"}]
+    assert datetime.fromisoformat(post["date_published"]) == _post_front_matter()["date"]["created"].replace(tzinfo=UTC)
+
+
+def test_pages_post_head_has_canonical_feed_and_open_graph_links(pages_reader: Reader, pages: PagesSite) -> None:
+    pages_reader.open(POST)
+    page = pages_reader.page
+    head = _head(page)
+    url = pages.url + POST
+    assert head["canonical"] == [url]
+    assert head["alternate application/rss+xml"] == [pages.url + feed for feed in FEEDS]
+    assert head["alternate application/feed+json"] == [pages.url + "feed_json_created.json"]
+    front = _post_front_matter()
+    description = head["description"][0]
+    assert description.startswith("이 글은 kalelpark 님이") and "<" not in description
+    expected = {
+        "og:url": [url], "og:type": ["article"], "og:title": [POST_TITLE], "og:locale": ["ko_KR"],
+        "og:site_name": ["검증된 PyTorch 노트"], "og:description": [description],
+        "article:published_time": [front["date"]["created"].replace(tzinfo=UTC).isoformat()],
+        "article:author": ["kalelpark"], "article:section": front["categories"][:1],
+        "twitter:card": ["summary"], "twitter:title": [POST_TITLE], "twitter:description": [description],
+    }
+    assert {key: head.get(key) for key in expected} == expected
+    assert "og:image" not in head and "twitter:image" not in head  # none is made without the network
+    for feed in head["alternate application/rss+xml"]:
+        assert pages_reader.context.request.get(feed).status == 200
+    # "Edit this page" leads to the post's source; the repository link asks GitHub for nothing.
+    edit = page.locator("a[rel=edit]")
+    assert edit.get_attribute("href") == f"{pages.repo_url}/edit/main/docs/blog/posts/{POST_SOURCE.name}"
+    source = page.locator("a.md-source").first
+    assert source.get_attribute("href") == pages.repo_url and source.get_attribute("data-md-component") is None
+
+
+def test_pages_every_page_is_local_canonical_and_advertises_the_feed(pages_reader: Reader, pages: PagesSite) -> None:
+    paths = sorted("" if p.parent == pages.path else p.parent.relative_to(pages.path).as_posix() + "/"
+                   for p in pages.path.rglob("index.html"))
+    for path in paths:
+        pages_reader.open(path)
+        head = _head(pages_reader.page)
+        assert head.get("canonical") == [pages.url + path] == head.get("og:url"), path
+        # Each edition's pages advertise that edition's feed, in its locale.
+        edition = "en/" if path.startswith("en/") else ""
+        assert head.get("alternate application/rss+xml") == [pages.url + edition + feed for feed in FEEDS], path
+        locale = "en_US" if edition else "ko_KR"
+        assert head.get("og:locale") == [locale] and head.get("og:title") and head.get("og:description"), path
+        assert pages_reader.external == [] and pages_reader.console_errors == [], \
+            f"on {path}: {pages_reader.external} {pages_reader.console_errors}"
+    assert all(urlsplit(url).path.startswith(f"/{PAGES_REPOSITORY}/") for url in pages_reader.requests), \
+        [url for url in pages_reader.requests if not urlsplit(url).path.startswith(f"/{PAGES_REPOSITORY}/")]
+    assert urljoin(pages.url, "search/search_index.json") in pages_reader.requests

@@ -19,21 +19,17 @@ from pathlib import Path
 import pytest
 
 import drift
-from verified_site import drift_page, pages
+from verified_site import drift_page
 from verified_site.text import KOREAN
 from verifier.drift_results import (
-    DeviceRecording,
     DeviceRecordings,
-    DriftEnvironment,
     DriftResults,
     DriftStatus,
-    SnippetDrift,
-    VersionResult,
     load_devices,
     load_results,
 )
 from verifier.project import copy_project
-from verifier.report import Entry, Environment, Provenance, Report, Status
+from verifier.report import Entry, Environment, Report, Status
 from verifier.snippets import Settings, pinned_torch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,7 +160,8 @@ def test_the_drift_command_writes_results_and_devices_and_renders_nothing(tmp_pa
     # The site renders the page from those results, with the claim titled and linked from its page.
     claims = drift_page.claims_from_pages([("p.md", '```python title="같은 출력 | 표"\n--8<-- "snippets/t/same.py"\n```\n')])
     page = drift_page.render(results, claims, KOREAN)
-    assert "[같은 출력 \\| 표](p.md)" in page and "{#t-changed}" in page and "[다름](#t-changed)" in page
+    assert "[같은 출력 \\| 표](p.md)" in page and "{#t-changed-diff}" in page and "[다름](#t-changed-diff)" in page
+    assert '<span id="t-same"></span>' in page, "every row is an anchor the output boxes link to"
 
 
 def test_expectations_are_read_byte_for_byte(tmp_path: Path) -> None:
@@ -205,59 +202,6 @@ def test_a_gpu_run_is_recorded_with_provenance_and_never_erased(tmp_path: Path) 
     both, written = drift.merge_device_recordings(devices, [other], "2.13.0", tmp_path)
     assert len(both.recordings["snippets/d/g.py"]) == 2 and written == []
     assert (tmp_path / "snippets/d/g.out").read_text() == "cuda\n", "only the pinned torch writes <name>.out"
-
-
-SKIPPED = Entry(path="snippets/d/g.py", status=Status.SKIPPED, settings=drift_settings("cuda"),
-                message="needs device 'cuda', which this machine does not have (available: cpu, meta)")
-TORCHES = ("1.13.1+cu117", "2.13.0+cpu", "2.14.1+cu130")
-DRIFT = DriftResults(
-    command="python scripts/drift.py", date="2026-11-27T00:00:00+00:00", duration_s=1.0, pinned_torch="2.13.0",
-    environments=tuple(DriftEnvironment(torch=v, python="3.11.7", platform="Linux", machine="x86_64",
-                                        date="2026-11-27T00:00:00+00:00", devices=("cpu", "meta"), device_names={},
-                                        duration_s=1.0, counts={}) for v in TORCHES),
-    snippets={"snippets/d/g.py": SnippetDrift("cuda", None, {v: VersionResult(DriftStatus.SKIPPED) for v in TORCHES}),
-              "snippets/a/b.py": SnippetDrift("cpu", "e1", {
-                  TORCHES[0]: VersionResult(DriftStatus.CHANGED, diff="-a\n+b\n"), TORCHES[1]: VersionResult(DriftStatus.SAME),
-                  TORCHES[2]: VersionResult(DriftStatus.SAME)})})
-
-
-def context(devices: DeviceRecordings | None = None, drift_results: DriftResults | None = DRIFT) -> pages.Context:
-    return pages.Context(text=KOREAN, rules_href="../v/", drift=drift_results, drift_href="../drift/",
-                         devices=devices or DeviceRecordings())
-
-
-def test_a_skipped_device_snippet_without_a_recording_says_so_plainly() -> None:
-    html = pages.render_output(SKIPPED, context())
-    assert "<pre>" not in html, "no empty output block pretending to be a recording"
-    assert "아직 cuda에서 실행해 기록한 출력이 없습니다" in html
-    assert "1.13.1, 2.13.0, 2.14.1" in html and "GPU" in html
-    assert 'href="../drift/#d-g"' in html
-
-
-def test_a_skipped_device_snippet_shows_its_recording_with_provenance() -> None:
-    digest = hashlib.sha256(b"cuda\n").hexdigest()
-    entry = Entry(**{**vars(SKIPPED), "output": "cuda\n", "expected_sha256": digest})
-    record = DeviceRecording(device="cuda", device_name="NVIDIA H100 80GB HBM3", torch="2.13.0+cu130", python="3.11.7",
-                             platform="Linux", date="2026-11-20T00:00:00+00:00", output="cuda\n", output_sha256=digest)
-    html = pages.render_output(entry, context(DeviceRecordings({"snippets/d/g.py": (record,)})))
-    assert "<code>cuda\n</code>" in html and "NVIDIA H100 80GB HBM3 · torch 2.13.0+cu130" in html
-    assert "2026-11-20 기록" in html
-    # A recording whose provenance is unknown (no matching record) says that too.
-    html = pages.render_output(entry, context())
-    assert "<code>cuda\n</code>" in html and "남아 있지 않습니다" in html
-
-
-def test_each_verified_output_says_what_other_torch_versions_said() -> None:
-    entry = Entry(path="snippets/a/b.py", status=Status.PASSED, output="x\n", expected_sha256="e1",
-                  verified=Provenance(torch="2.13.0+cpu", python="3.11.7", platform="Linux", machine="x86_64",
-                                      date="2026-11-27T00:00:00+00:00", verifier="2.0.0", device="cpu"))
-    html = pages.render_output(entry, context())
-    assert "다른 torch: 1.13.1 다름 · 2.14.1 같음" in html and "2026-11-27 drift" in html
-    assert "2.13.0 같음" not in html, "the build's own torch is the line above, not a drift result"
-    assert "다시 확인해야" in pages.render_output(Entry(**{**vars(entry), "expected_sha256": "e2"}), context())
-    new = pages.render_output(Entry(**{**vars(entry), "path": "snippets/a/new.py"}), context())
-    assert "아직 확인하지 않았습니다" in new
-    assert "drift" not in pages.render_output(entry, context(drift_results=None)), "no drift results, no drift line"
 
 
 # --- per-version expectations (needs a second torch) -------------------------------------

@@ -1,7 +1,8 @@
 """The post's rule for its own additions: every claim block is followed by a verified include.
 
 A ``검증 …`` (verified), ``바로잡기 …`` (correction) or ``… 덧붙임 …`` (added by this site)
-admonition states something about torch. Each must be followed, before the next Markdown
+admonition, in the English edition ``Verified …``, ``Correction …`` or ``… Added by this site …``,
+states something about torch. Each must be followed, before the next Markdown
 heading and before the next such block, by a Python fence that includes a snippet::
 
     !!! note "이 사이트에서 덧붙임: …"
@@ -28,6 +29,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 POST = ROOT / "docs" / "blog" / "posts" / "register-buffer-parameter.md"
+#: The post in every edition, and the words that open (or mark) a claim block there.
+EDITIONS = {
+    "ko": (POST, ("검증", "바로잡기"), "덧붙임"),
+    "en": (ROOT / "docs" / "en" / "blog" / "posts" / "register-buffer-parameter.md", ("Verified", "Correction"), "Added by this site"),
+}
 
 _ADMONITION = re.compile(r'^(?P<indent>[ \t]*)(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+[^"\n]*?)?(?:[ \t]+"(?P<title>[^"]*)")?[ \t]*$')
 _FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
@@ -38,8 +44,8 @@ PYTHON = {"python", "py", "python3", "py3"}
 
 
 def is_claim(title: str) -> bool:
-    """검증 / 바로잡기 at the start of the title, or 덧붙임 anywhere in it."""
-    return title.startswith(("검증", "바로잡기")) or "덧붙임" in title
+    """A claim's opening word at the start of the title, or the "added by this site" mark anywhere in it."""
+    return any(title.startswith(opening) or mark in title for _, opening, mark in EDITIONS.values())
 
 
 @dataclass(frozen=True)
@@ -99,16 +105,25 @@ def problems(markdown: str, root: Path = ROOT, page: str = "page") -> list[str]:
 
 # --- the post ---------------------------------------------------------------------------
 
-def test_every_claim_block_on_the_post_is_followed_by_a_verified_include() -> None:
-    markdown = POST.read_text(encoding="utf-8")
-    assert problems(markdown, ROOT, POST.relative_to(ROOT).as_posix()) == []
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_claim_block_on_the_post_is_followed_by_a_verified_include(edition: str) -> None:
+    post = EDITIONS[edition][0]
+    assert problems(post.read_text(encoding="utf-8"), ROOT, post.relative_to(ROOT).as_posix()) == []
 
 
-def test_the_post_has_claim_blocks_of_each_kind() -> None:
-    titles = [block.title for block in claim_blocks(POST.read_text(encoding="utf-8"))]
-    assert any(t.startswith("검증") for t in titles)
-    assert any(t.startswith("바로잡기") for t in titles)
-    assert any("덧붙임" in t for t in titles)
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_the_post_has_claim_blocks_of_each_kind(edition: str) -> None:
+    post, (verified, correction), added = EDITIONS[edition]
+    titles = [block.title for block in claim_blocks(post.read_text(encoding="utf-8"))]
+    assert any(t.startswith(verified) for t in titles)
+    assert any(t.startswith(correction) for t in titles)
+    assert any(added in t for t in titles)
+
+
+def test_both_editions_make_the_same_claims_with_the_same_snippets() -> None:
+    """A translation: block for block, the same includes in the same order."""
+    blocks = {edition: claim_blocks(post.read_text(encoding="utf-8")) for edition, (post, _, _) in EDITIONS.items()}
+    assert [b.includes for b in blocks["en"]] == [b.includes for b in blocks["ko"]]
 
 
 # --- the rule itself, on small pages: it passes good ones and names the bad block's line ---

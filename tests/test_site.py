@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -73,10 +74,8 @@ def page_text(page_html: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site = tmp_path_factory.mktemp("built") / "site"
-    result = mkdocs(ROOT, "--strict", "-d", str(site))
-    assert result.returncode == 0, result.stdout + result.stderr
+def built(site: Path) -> Path:
+    """The repository built once per session with MkDocs (tests/conftest.py)."""
     return site
 
 
@@ -124,11 +123,13 @@ def test_every_included_output_in_the_report_appears_escaped_with_provenance(bui
     assert post.count(provenance) >= len([e for e in shown if f'data-snippet="{e.path}"' in post])
 
 
-def test_korean_headings_get_readable_anchors(built: Path) -> None:
+def test_headings_get_readable_anchors(built: Path) -> None:
+    """The post's sections have explicit ids (shared by every edition); other Korean headings get Korean slugs."""
     post = (built / POST).read_text(encoding="utf-8")
-    ids = re.findall(r'<h2 id="([^"]+)"', post)
-    assert ids and not any(re.fullmatch(r"_\d*", i) for i in ids), ids
-    assert any(re.search("[가-힣]", i) for i in ids), ids
+    ids = re.findall(r'<h[23] id="([^"]+)"', post)
+    assert len(ids) >= 14 and all(re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", i) for i in ids), ids
+    home = re.findall(r'<h2 id="([^"]+)"', (built / "index.html").read_text(encoding="utf-8"))
+    assert home and not any(re.fullmatch(r"_\d*", i) for i in home) and any(re.search("[가-힣]", i) for i in home), home
 
 
 def test_no_page_loads_anything_from_a_third_party_host(built: Path) -> None:
@@ -150,6 +151,61 @@ def test_api_reference_renders_from_the_installed_torch(built: Path) -> None:
     for name in ("register_buffer", "register_parameter", "add_module", "register_module", "Parameter"):
         assert name in text
     assert "persistent" in text  # from torch's own register_buffer docstring
+
+
+def test_no_raw_sphinx_role_outside_code_blocks(built: Path) -> None:
+    """torch's docstrings say :attr:`cuda`; the API page shows `cuda` as code (verified_site.sphinx_roles)."""
+    for page in built.rglob("*.html"):
+        prose = re.sub(r"<pre.*?</pre>", "", page.read_text(encoding="utf-8"), flags=re.S)
+        roles = re.findall(r":(?:[a-z]+:)?[a-z]+:(?:<code>|`)", prose)
+        assert roles == [], f"{page.relative_to(built)} shows raw Sphinx roles: {roles}"
+    reference = (built / "reference" / "index.html").read_text(encoding="utf-8")
+    assert "setting <code>persistent</code> to <code>False</code>" in reference
+
+
+class _Blocks(HTMLParser):
+    """Every <pre> of a page: its line count, and whether a <details> folds it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.blocks: list[tuple[int, bool, str]] = []
+        self.text: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "img", "hr", "input", "meta", "link", "wbr"):
+            return
+        self.open.append(tag)
+        if tag == "pre":
+            self.text = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre" and self.text is not None:
+            text = "".join(self.text).rstrip("\n")
+            self.blocks.append((text.count("\n") + 1, "details" in self.open[:-1], text[:60]))
+            self.text = None
+        if tag in self.open:
+            while self.open.pop() != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        if self.text is not None:
+            self.text.append(data)
+
+
+def test_no_block_over_40_lines_is_shown_expanded_on_the_post(built: Path) -> None:
+    """A reader meets the text, then short outputs; longer code and output are folded."""
+    parser = _Blocks()
+    parser.feed((built / POST).read_text(encoding="utf-8"))
+    assert len(parser.blocks) > 100
+    expanded = [(lines, start) for lines, folded, start in parser.blocks if not folded and lines > 40]
+    assert expanded == []
+    assert any(folded and lines > 40 for lines, folded, _ in parser.blocks), "the long blocks are there, folded"
+
+
+def test_the_settings_header_is_not_in_the_shown_code(built: Path) -> None:
+    assert (ROOT / "snippets" / "devices" / "meta_follow.py").read_text(encoding="utf-8").startswith("# verify: device=meta")
+    assert "# verify:" not in page_text((built / POST).read_text(encoding="utf-8"))
 
 
 # --- the gate: a temporary copy of the project, built once, then broken in one way each ---
@@ -282,7 +338,7 @@ def test_a_second_post_needs_no_change_to_scripts(project: Path) -> None:
 
 def test_the_verification_page_lists_every_page_case() -> None:
     page = (ROOT / "docs" / "verification.md").read_text(encoding="utf-8")
-    section = page[page.index("## 페이지 검사"):page.index("## 실패 사례")]
+    section = page[page.index("## 페이지 검사"):page.index("## 엔진 게이트")]
     rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| ---")][1:]
     assert len(rows) == len(PAGE_CASES)
     for message in PAGE_CASES.values():

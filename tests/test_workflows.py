@@ -1,7 +1,8 @@
 """The GitHub Actions workflows, checked here because nothing here can run them on GitHub.
 
 What is checked: triggers, least-privilege permissions, that deploying depends on the job
-that verifies and can happen only from `main`, that the weekly drift job never deploys and
+that verifies and can happen only from `main`, that the published build gets its address
+from GitHub Pages on `main` only, that the weekly drift job never deploys and
 fails loudly while still uploading its report, that CI fails when the tests or the build
 changed a tracked file, and that every step which installs, tests or builds runs exactly
 the README's commands (one source of truth; `.ci/run` runs the same
@@ -47,7 +48,7 @@ def _readme_commands() -> tuple[str, str]:
 
 SERVE, TEST = _readme_commands()
 INSTALL = SERVE.split(" && ")[0]          # `pip install -r requirements.txt`
-BUILD = "mkdocs build --strict"
+BUILD = "python scripts/build.py"
 
 
 def _torch_cpu_line() -> str:
@@ -170,7 +171,11 @@ def test_workflow_basics(name: str) -> None:
                 assert re.fullmatch(r"actions/[\w-]+@v\d+", step["uses"]), f"{name}:{job_id}: {step['uses']}"
         assert not job.get("continue-on-error"), f"{name}:{job_id} hides a failure"
         perms = job.get("permissions", {})
-        if perms:
+        # A job widens the top level's rights only for Pages: to deploy (write), or to read
+        # the site's address with actions/configure-pages (read, and reading the repository).
+        if perms == {"contents": "read", "pages": "read"}:
+            assert _uses(job, "actions/configure-pages"), f"{name}:{job_id} reads Pages settings without needing them"
+        elif perms:
             assert perms == {"pages": "write", "id-token": "write"}, f"{name}:{job_id}: {perms}"
             assert _uses(job, "actions/deploy-pages"), f"{name}:{job_id} asks for Pages rights without deploying"
 
@@ -227,7 +232,7 @@ def test_ci_verification_job_runs_tests_then_strict_build(ci: dict) -> None:
     assert _apt_packages("\n".join(commands)) == APT_PACKAGES
     for step in job["steps"]:
         assert "if" not in step or step.get("uses", "").split("@")[0] in {
-            "actions/upload-artifact", "actions/upload-pages-artifact"}, f"conditional step {step}"
+            "actions/upload-artifact", "actions/upload-pages-artifact", "actions/configure-pages"}, f"conditional step {step}"
 
 
 def test_ci_fails_when_a_tracked_file_changed_during_tests_or_build(ci: dict, tmp_path: Path) -> None:
@@ -296,7 +301,33 @@ def test_ci_deploys_only_from_main_after_verification(ci: dict) -> None:
     # No other job may write anything.
     for job_id, job in jobs.items():
         if job_id != "deploy":
-            assert "permissions" not in job, f"{job_id} widens permissions"
+            assert "write" not in job.get("permissions", {}).values(), f"{job_id} may write"
+
+
+def test_ci_builds_for_the_pages_address_on_main_only(ci: dict) -> None:
+    """SITE_URL comes from actions/configure-pages, which runs only on pushes to main."""
+    verify = ci["jobs"]["verify"]
+    (pages,) = _uses(verify, "actions/configure-pages")
+    assert pages["id"] == "pages" and pages["if"] == MAIN_ONLY
+    # It fails where Pages is off; enabling Pages from a workflow would need admin rights.
+    assert str(pages.get("with", {}).get("enablement", "false")).lower() == "false"
+    assert verify["permissions"] == {"contents": "read", "pages": "read"}
+    (build,) = _run_step(verify, lambda run: run.strip() == BUILD)
+    test = _run_step(verify, lambda run: run.strip() == TEST)[0]
+    assert _index(verify, test) < _index(verify, pages) < _index(verify, build)
+    assert build["env"] == {"SITE_URL": "${{ steps.pages.outputs.base_url }}",
+                            "REPO_URL": "${{ github.server_url }}/${{ github.repository }}"}
+    # Only the build sees them: the tests build their own sites, with and without.
+    for step in verify["steps"]:
+        if step is not build:
+            assert not {"SITE_URL", "REPO_URL"} & set(step.get("env", {})), step
+    assert not {"SITE_URL", "REPO_URL"} & set(verify.get("env", {})) | set(ci.get("env", {}))
+    # mkdocs.yml reads exactly these variables, with no address of its own to fall back on.
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert re.search(r"^site_url: !ENV \[SITE_URL, null\]$", config, re.M)
+    assert re.search(r"^repo_url: !ENV \[REPO_URL, null\]$", config, re.M)
+    # And the README says why the verify job may read Pages settings.
+    assert "`pages: read`" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_ci_main_runs_queue_so_an_older_commit_never_deploys_last(ci: dict) -> None:

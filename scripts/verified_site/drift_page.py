@@ -5,11 +5,14 @@ same way, in the page's language. A page opts in with one line on its own::
 
     <!-- drift-results -->
 
-Each claim links to the page that includes its snippet, under that include's title.
+Each claim links to the page that includes its snippet, under that include's title; every
+snippet's row carries the anchor its output boxes link to (``#buffers-in_state_dict``), and
+a snippet that differs somewhere has a section with the diffs (``#buffers-buffer_assign-diff``).
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,41 +45,51 @@ def claims_from_pages(pages: Iterable[tuple[str, str]]) -> dict[str, Claim]:
     return claims
 
 
-def render(results: DriftResults, claims: dict[str, Claim], text: Text) -> str:
-    """The whole generated part of the page, from the JSON alone (and the includes' titles)."""
-    page, labels = text.drift_page, text.drift_labels
+def details_anchor(path: str) -> str:
+    """The section with a snippet's diffs."""
+    return f"{drift_anchor(path)}-diff"
+
+
+def render(results: DriftResults, claims: dict[str, Claim], text: Text, page: str = "drift.md") -> str:
+    """The whole generated part of the page, from the JSON alone (and the includes' titles).
+
+    ``page`` is the drift page's own source path relative to the docs folder: claim links
+    start from its folder.
+    """
+    here = posixpath.dirname(page) or "."
+    words, labels = text.drift_page, text.drift_labels
     envs = results.environments
     keys = [env.torch for env in envs]
     out = [
-        page.intro.format(date=results.date[:10], count=len(envs), duration=_seconds(results.duration_s, text),
+        words.intro.format(date=results.date[:10], count=len(envs), duration=_seconds(results.duration_s, text),
                           pinned=results.pinned_torch or "?", command=results.command),
         "",
-        page.legend_title,
+        words.legend_title,
         "",
-        *(f"- **{labels[status]}** (`{status}`): {page.legend[status]}" for status in DriftStatus),
+        *(f"- **{labels[status]}** (`{status}`): {words.legend[status]}" for status in DriftStatus),
         "",
-        page.quotes_note,
+        words.quotes_note,
         "",
-        page.environments,
+        words.environments,
         "",
-        page.environments_header,
+        words.environments_header,
     ]
     for env in envs:
         devices = ", ".join(env.devices)
         names = "; ".join(f"{d}: {', '.join(n)}" for d, n in env.device_names.items())
-        gpu = f" ({names})" if names else "" if env.has_accelerator else f" ({page.no_gpu})"
+        gpu = f" ({names})" if names else "" if env.has_accelerator else f" ({words.no_gpu})"
         counts = ", ".join(f"{labels[s]} {n}" for s, n in env.counts.items())
         system = f"{env.platform.split('-', 1)[0]} {env.machine}".strip()
         out.append(f"| {env.torch} | {env.python} | {system} | {devices}{gpu} | "
                    f"{env.date[:10]} | {_seconds(env.duration_s, text)} | {counts} |")
     if not any(env.has_accelerator for env in envs):
-        out += ["", page.no_gpu_anywhere]
-    out += ["", page.claims, "",
-            page.claims_header.format(columns=" | ".join(release_of(k) for k in keys)),
+        out += ["", words.no_gpu_anywhere]
+    out += ["", words.claims, "",
+            words.claims_header.format(columns=" | ".join(release_of(k) for k in keys)),
             "| --- | --- | " + " | ".join("---" for _ in keys) + " |"]
     for path, info in results.snippets.items():
         claim = claims.get(path)
-        cell = f"[{_cell(claim.title)}]({claim.page})" if claim else ""
+        cell = f"[{_cell(claim.title)}]({posixpath.relpath(claim.page, here)})" if claim else ""
         cells = []
         for key in keys:
             result = info.results.get(key)
@@ -84,15 +97,15 @@ def render(results: DriftResults, claims: dict[str, Claim], text: Text) -> str:
                 cells.append("—")
                 continue
             label = labels[result.status]
-            cells.append(f"[{label}](#{drift_anchor(path)})" if result.status is not DriftStatus.SAME else label)
+            cells.append(f"[{label}](#{details_anchor(path)})" if result.status is not DriftStatus.SAME else label)
         device = f" · {info.device}" if info.device != "cpu" else ""
-        out.append(f"| {cell} | `{_name(path)}`{device} | " + " | ".join(cells) + " |")
+        out.append(f'| {cell} | <span id="{drift_anchor(path)}"></span>`{_name(path)}`{device} | ' + " | ".join(cells) + " |")
     details = [(path, info) for path, info in results.snippets.items()
                if any(r.status is not DriftStatus.SAME for r in info.results.values())]
     if details:
-        out += ["", page.differences, "", page.differences_legend]
+        out += ["", words.differences, "", words.differences_legend]
     for path, info in details:
-        out += ["", f"### `{_name(path)}` {{#{drift_anchor(path)}}}", ""]
+        out += ["", f"### `{_name(path)}` {{#{details_anchor(path)}}}", ""]
         claim = claims.get(path)
         if claim:
             out += [f"{_cell(claim.title)} — `{path}`", ""]
@@ -106,9 +119,9 @@ def render(results: DriftResults, claims: dict[str, Claim], text: Text) -> str:
             elif result.output is not None:
                 out += [*_fenced("text", result.output), ""]
             if result.message:
-                out += [page.reason.format(message=result.message), ""]
+                out += [words.reason.format(message=result.message), ""]
             if result.variant:
-                out += [page.variant.format(path=result.variant), ""]
+                out += [words.variant.format(path=result.variant), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -1,4 +1,4 @@
-"""Turn page Markdown plus the verifier's report into what readers see; no site engine here.
+"""Page expansion: which code a page may show, and the verified output boxes it gets.
 
 The one convention authors use for a claim is a standard pymdownx.snippets include in a
 Python fence, optionally titled::
@@ -7,260 +7,346 @@ Python fence, optionally titled::
     --8<-- "snippets/buffers/non_persistent.py"
     ```
 
-Every such block gets its verified output and provenance placed right after it (after
-its code-annotation list, if it has one). Historical code is fenced with a ``quote``
-attribute naming where it comes from, e.g. ```` ```python quote="torch 1.13" ````.
-Any other Python fence is an error naming the page and line: nothing unverified
-reaches a page unlabelled. Functions here take strings and return strings.
+Every such fence gets its verified output and provenance right after it (after its
+code-annotation list, if it has one). Historical code is fenced with a ``quote``
+attribute naming where it comes from (```` ```python quote="torch 1.13" ````). Every other
+Python block is a :class:`Problem` naming its line: nothing unverified reaches a page.
+
+Functions here work on lines and report entries; :mod:`.extension` runs them inside
+Python-Markdown, after pymdownx.snippets has expanded includes (each include arrives
+wrapped in a :class:`Region` saying which page line it came from).
 """
 
 from __future__ import annotations
 
 import html
+import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from markdown import Markdown
+from pymdownx.snippets import SnippetPreprocessor
 
 from verifier.drift_results import DeviceRecording, DeviceRecordings, DriftResults
 from verifier.report import Entry, Provenance, Status
 from verifier.snippets import release_of
 
+from . import fences
 from .text import Text
 
-PYTHON_LANGUAGES = {"python", "py", "python3", "py3", "pycon", "pyi"}
 SNIPPETS_DIR = "snippets/"
-#: Placeholder left in Markdown, replaced by :func:`render_outputs` in the final HTML, so the
-#: output never passes through Markdown (which would expand includes or markup in it).
-PLACEHOLDER = '<div class="verified-output-slot" data-snippet="{path}"></div>'
-_PLACEHOLDER_RE = re.compile(r'<div class="verified-output-slot" data-snippet="([^"]+)"></div>')
-
-_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*)$")
-_INCLUDE = re.compile(r'^\s*-{1,}8<-{1,}\s+"(?P<path>[^"]+)"\s*$')
-_QUOTE_ATTR = re.compile(r'\bquote="(?P<label>[^"]*)"')
-_TITLE_ATTR = re.compile(r'\btitle="(?P<title>[^"]*)"')
+#: Longer code or output is shown folded: a reader meets the original text, then short outputs.
+FOLD_OVER_LINES = 40
 _ANNOTATION_ITEM = re.compile(r"^\d+\.\s")
+_SETTINGS_LINE = re.compile(r"^#\s*verify:")
+#: Characters Python-Markdown gives a meaning to: escaped in generated text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
 
 
 @dataclass(frozen=True)
 class Problem:
     line: int
+    """The page line (1-based, front matter included) the problem is on."""
     message: str
 
 
 @dataclass(frozen=True)
 class Include:
-    """A Python fence whose body is one ``--8<-- "snippets/…py"`` line: a verified claim."""
+    """A verified claim on a page: a Python fence whose body is one include of a snippet."""
 
     path: str
     """The snippet, relative to the repository root."""
     title: str | None
     """The fence's ``title``, when the author gave one."""
     line: int
-    """The fence's opening line on the page (1-based)."""
+    """The fence's opening line (1-based, in the Markdown given)."""
 
 
 @dataclass(frozen=True)
-class Expanded:
-    markdown: str
-    problems: list[Problem]
-    included: list[Include]
-    """The snippets this page includes, in page order."""
+class Region:
+    """Lines that pymdownx.snippets put where one include line of the page was."""
+
+    first: int
+    stop: int
+    """Index after the last line."""
+    line: int
+    """The page line of the include."""
+    path: str
+    """What it included, as written (``snippets/_quotes/torch_1_13.py:register_module``)."""
+    file: str
+    """The included file, section and line ranges removed."""
 
 
-@dataclass(frozen=True)
-class _Fence:
-    start: int
-    """Index of the opening line."""
-    end: int
-    """Index of the closing line (the last line when the fence is never closed)."""
-    indent: str
-    marker: str
-    info: str
-    body: list[str]
-
-    @property
-    def language(self) -> str:
-        if self.info.startswith("{"):
-            classes = re.findall(r"\.([\w+-]+)", self.info)
-            return classes[0].lower() if classes else ""
-        return self.info.split(" ", 1)[0].lower() if self.info else ""
-
-    @property
-    def is_python(self) -> bool:
-        return self.language in PYTHON_LANGUAGES
-
-    @property
-    def include_path(self) -> str | None:
-        """The included path when the body is a single include line."""
-        lines = [line for line in self.body if line.strip()]
-        if len(lines) != 1 or not self.body or not self.body[0].strip():
-            return None
-        match = _INCLUDE.match(self.body[0])
-        return match["path"] if match else None
-
-    def include(self) -> Include | None:
-        path = self.include_path
-        if not self.is_python or _QUOTE_ATTR.search(self.info) or path is None or not path.startswith(SNIPPETS_DIR):
-            return None
-        title = _TITLE_ATTR.search(self.info)
-        return Include(path, title["title"] if title else None, self.start + 1)
+def is_claim(path: str) -> bool:
+    """A snippet the verifier runs: ``snippets/<topic>/<name>.py``, no ``_`` or ``.`` folder on the way."""
+    parts = path.split("/")
+    return (path.startswith(SNIPPETS_DIR) and path.endswith(".py")
+            and not any(part.startswith(("_", ".")) for part in parts[1:]))
 
 
-def _fences(lines: list[str]) -> Iterator[_Fence]:
-    i = 0
-    while i < len(lines):
-        match = _FENCE_OPEN.match(lines[i])
-        if match is None:
-            i += 1
-            continue
-        end = _closing_line(lines, i, match["fence"])
-        yield _Fence(i, end, match["indent"], match["fence"], match["info"].strip(), lines[i + 1:end])
-        i = end + 1
+def include_target(md: Markdown, path: str) -> str:
+    """The file an include names, read with pymdownx.snippets' own rules (``f.py:3:9``, ``f.py:section``)."""
+    processor = next((p for p in md.preprocessors if isinstance(p, SnippetPreprocessor)), None)
+    if processor is None:
+        return path.split(":", 1)[0]
+    target = processor.parse_snippet_target(path)
+    return str(target["path"]) if target else path
 
 
-def find_includes(markdown: str) -> list[Include]:
-    """The verified includes of a page, in order: the one reader of the include convention."""
-    return [include for fence in _fences(markdown.split("\n")) if (include := fence.include()) is not None]
-
-
-def expand(markdown: str, report: dict[str, Entry], text: Text) -> Expanded:
-    """Check every Python fence; label quotations and add output slots after snippet includes.
-
-    ``report`` maps a snippet path to its report entry.
-    """
+def find_includes(markdown: str, md: Markdown | None = None) -> list[Include]:
+    """The claims a page includes, in order, read from its source (before includes are expanded)."""
+    md = md or fences.standalone_markdown()
     lines = markdown.split("\n")
-    out: list[str] = []
-    problems: list[Problem] = []
-    included: list[Include] = []
-    i = 0
-    for fence in _fences(lines):
-        out.extend(lines[i:fence.start])
-        i = fence.end + 1
-        block = lines[fence.start:fence.end + 1]
+    found = []
+    for fence in fences.scan(lines, md):
+        body = [line for line in fence.source.split("\n") if line.strip()]
+        match = SnippetPreprocessor.RE_ALL_SNIPPETS.match(body[0]) if len(body) == 1 else None
+        if (fence.is_python and "quote" not in fence.options and match and match["inline_marker"]
+                and is_claim(include_target(md, match["snippet"][1:-1].strip()))):
+            found.append(Include(include_target(md, match["snippet"][1:-1].strip()), fence.options.get("title"),
+                                 fence.start + 1))
+    return found
+
+
+@dataclass
+class Expansion:
+    """What the gate decided for one page: rewritten lines, the claims it shows, and its problems."""
+
+    lines: list[str]
+    included: list[Include] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+#: Given a claim's path and the page line that includes it, the Markdown lines of its box,
+#: or a problem message when it may not be shown (missing, failed or stale).
+BoxMaker = Callable[[str, int], "list[str] | str"]
+
+
+def expand(lines: list[str], origin: list[int], regions: list[Region], md: Markdown, text: Text,
+           snippet_text: Callable[[str], str | None], box: BoxMaker, nonce: str) -> Expansion:
+    """Decide every fence of a page whose includes are expanded; rewrite what may be shown.
+
+    ``origin[i]`` is the page line of ``lines[i]``; ``snippet_text(path)`` the claim's source
+    as the engine will show it (None when unreadable); ``box(path, line)`` its output box.
+    Shown Python fences get ``data-verified="<nonce>"`` so the HTML check can tell them from
+    Python that reached the page some other way.
+    """
+    result = Expansion(list(lines))
+    edits: list[tuple[int, int, list[str]]] = []
+    """(first index, index after the last, new lines): applied from the bottom up."""
+    covered: set[int] = set()
+    for fence in fences.scan(lines, md):
+        covered.update(range(fence.start, fence.end + 1))
+        inside = [r for r in regions if fence.start < r.first and r.stop <= fence.end]
+        where = origin[fence.start]
         if not fence.is_python:
-            out.extend(block)
+            for region in inside:
+                if region.file.endswith(".py") and region.file.startswith(SNIPPETS_DIR):
+                    result.problems.append(Problem(region.line, f"{region.path} is included in a `{fence.language or 'plain'}` "
+                                                                "block, where it would show unverified Python; include a claim "
+                                                                "alone in a ```python fence"))
             continue
-        quote = _QUOTE_ATTR.search(fence.info)
-        if quote is not None:
-            out.append(f"{fence.indent}{fence.marker}{_quotation_info(fence.info, quote['label'], text)}")
-            out.extend(block[1:])
+        if "quote" in fence.options:
+            for region in inside:
+                if is_claim(region.file):
+                    result.problems.append(Problem(region.line, f"{region.path} is a claim: show it as a verified include, "
+                                                                "not inside a quotation"))
+            title = text.quotation_title.format(label=fence.options["quote"])
+            if fence.options.get("title"):
+                title += f" · {fence.options['title']}"
+            body = lines[fence.start + 1:fence.end]
+            edits.append((fence.start, fence.end + 1, _shown_fence(lines, fence, body, title, nonce, text, fold=False)))
             continue
-        include = fence.include()
-        if include is None:
-            problems.append(Problem(fence.start + 1, "Python code block is neither a verified snippet include "
-                                                     '(a single `--8<-- "snippets/<topic>/<name>.py"` line) nor marked '
-                                                     'as a quotation (```python quote="torch 1.13"```)'))
-            out.extend(block)
+        claim = inside[0] if len(inside) == 1 and (inside[0].first, inside[0].stop) == (fence.start + 1, fence.end) else None
+        included_from = next((r for r in regions if r.first <= fence.start < r.stop), None)
+        if claim is None or not is_claim(claim.file) or included_from is not None:
+            source = f" (in {included_from.path or 'a block include'}, included here)" if included_from else ""
+            result.problems.append(Problem(where, "Python code block is neither a verified snippet include "
+                                                  '(a single `--8<-- "snippets/<topic>/<name>.py"` line) nor marked as a '
+                                                  f'quotation (```python quote="torch 1.13"```){source}'))
             continue
-        entry = report.get(include.path)
-        if entry is None:
-            problems.append(Problem(fence.start + 2, f"{include.path} is not a snippet the verifier knows "
-                                                     "(is it under snippets/, with a .py name?)"))
-        elif not entry.status.publishable:
-            problems.append(Problem(fence.start + 2, f"{include.path} did not pass verification "
-                                                     f"({entry.status}: {entry.message})"))
-        included.append(include)
-        title = "" if include.title is not None else f' title="{include.path}"'
-        out.append(f"{fence.indent}{fence.marker}{fence.info}{title}")
-        out.extend(block[1:])
-        # Material's code annotations must follow their block directly: keep the list first.
-        indent = fence.indent
-        j = i
-        while j < len(lines) and not lines[j].strip():
+        shown = snippet_text(claim.file)
+        if shown is not None and fence.source.rstrip("\n") != shown:
+            result.problems.append(Problem(claim.line, f"{claim.file}: the page would not show the code that ran "
+                                                       "(pymdownx.snippets rewrote it: an include or section marker inside "
+                                                       "the snippet?)"))
+            continue
+        made = box(claim.file, claim.line)
+        if isinstance(made, str):
+            result.problems.append(Problem(claim.line, made))
+            continue
+        fold = fence.options.get("fold")
+        if fold not in (None, "code"):
+            result.problems.append(Problem(where, f'fold="{fold}" is not an option (fold="code" folds the code)'))
+            continue
+        result.included.append(Include(claim.file, fence.options.get("title"), where))
+        body = _without_settings(lines[fence.start + 1:fence.end], fence.prefix)
+        title = fence.options.get("title") or claim.file
+        edits.append((fence.start, fence.end + 1, _shown_fence(lines, fence, body, title, nonce, text, fold == "code")))
+        after = _after_annotations(lines, fence)
+        edits.append((after, after, ["", *(fence.prefix + line if line else fence.prefix.rstrip() for line in made), ""]))
+    for index, line in enumerate(lines):
+        if index not in covered and fences.is_python(_unreadable_language(line)):
+            result.problems.append(Problem(origin[index], "a Python code fence the Markdown engine cannot read "
+                                                          "(check its header); it would show as plain text"))
+    for first, stop, new in sorted(edits, key=lambda edit: (edit[0], edit[1]), reverse=True):
+        result.lines[first:stop] = new
+    return result
+
+
+def _without_settings(body: list[str], prefix: str) -> list[str]:
+    """A claim's code without its ``# verify:`` settings header: a comment that changes nothing a
+    reader's ``python`` prints (the verification page says where settings live)."""
+    settings = 0
+    while settings < len(body) and _SETTINGS_LINE.match(body[settings][len(prefix):]):
+        settings += 1
+    if settings and settings < len(body) and not body[settings][len(prefix):].strip():
+        settings += 1  # the blank line that closed the header
+    return body[settings:]
+
+
+def _shown_fence(lines: list[str], fence: fences.Fence, body: list[str], title: str, nonce: str, text: Text,
+                 fold: bool) -> list[str]:
+    """A shown fence: titled, stamped, and folded when asked or longer than :data:`FOLD_OVER_LINES`."""
+    prefix = fence.prefix
+    block = [_header(fence, title, nonce, drop=("title", "fold", "quote")), *body, lines[fence.end]]
+    if not (fold or len(body) > FOLD_OVER_LINES):
+        return block
+    summary = text.folded_code.format(lines=len(body), title=title.replace('"', "'"))
+    return [f'{prefix}??? example "{summary}"', prefix.rstrip(),
+            *(prefix + "    " + line[len(prefix):] if line.strip(" >") else prefix.rstrip() for line in block)]
+
+
+def _header(fence: fences.Fence, title: str, nonce: str, drop: tuple[str, ...]) -> str:
+    """The fence's opening line as an attribute list carrying the title and the nonce."""
+    options = {key: value for key, value in fence.options.items() if key not in drop}
+    parts = [f".{fence.language}", *(f".{c}" for c in fence.classes)]
+    if fence.id:
+        parts.append(f"#{fence.id}")
+    parts += [_attribute(key, value) for key, value in {**options, "title": title, "data-verified": nonce}.items()]
+    return f"{fence.prefix}{fence.marker}{{ {' '.join(parts)} }}"
+
+
+def _attribute(key: str, value: str) -> str:
+    quote = "'" if '"' in value else '"'
+    return f"{key}={quote}{value}{quote}"
+
+
+def _after_annotations(lines: list[str], fence: fences.Fence) -> int:
+    """The index after a fence's code-annotation list (Material needs the list right after the block)."""
+    prefix = fence.prefix
+    i = j = fence.end + 1
+    while j < len(lines) and not lines[j].strip(" >"):
+        j += 1
+    if j < len(lines) and lines[j].startswith(prefix) and _ANNOTATION_ITEM.match(lines[j][len(prefix):]):
+        while j < len(lines) and (not lines[j].strip(" >") or lines[j].startswith(prefix + " ")
+                                  or (lines[j].startswith(prefix) and _ANNOTATION_ITEM.match(lines[j][len(prefix):]))):
             j += 1
-        if j < len(lines) and _ANNOTATION_ITEM.match(lines[j][len(indent):]) and lines[j].startswith(indent):
-            while j < len(lines) and (not lines[j].strip() or lines[j].startswith(indent + " ")
-                                      or _ANNOTATION_ITEM.match(lines[j][len(indent):])):
-                j += 1
-            out.extend(lines[i:j])
-            i = j
-        out.extend(["", f"{indent}{PLACEHOLDER.format(path=html.escape(include.path, quote=True))}", ""])
-    out.extend(lines[i:])
-    return Expanded("\n".join(out), problems, included)
+        return j
+    return i
 
 
-def _closing_line(lines: list[str], start: int, fence: str) -> int:
-    for j in range(start + 1, len(lines)):
-        stripped = lines[j].strip()
-        if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
-            return j
-    return len(lines) - 1
+_FENCE_OPENER = re.compile(r"^[ \t>]*(?:`{3,}|~{3,})[ \t]*(?:\{[ \t]*\.?)?(?P<language>[\w#.+-]+)")
 
 
-def _quotation_info(info: str, label: str, text: Text) -> str:
-    """Replace ``quote="X"`` with a visible title saying the code is a quotation from X."""
-    info = _QUOTE_ATTR.sub("", info).strip()
-    existing = _TITLE_ATTR.search(info)
-    heading = text.quotation_title.format(label=label) + (f" · {existing['title']}" if existing else "")
-    info = _TITLE_ATTR.sub("", info).strip()
-    return f'{info} title="{heading}"'
+def _unreadable_language(line: str) -> str:
+    """The language of a line that opens a fence, for lines no fence was found at."""
+    match = _FENCE_OPENER.match(line)
+    return match["language"] if match else ""
 
+
+# --- output boxes -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Context:
     """What every output box on one page needs besides its entry."""
 
     text: Text
-    rules_href: str
-    """The normalization rules' section, relative to the current page (any base path works)."""
+    page: str
+    """The page's source path relative to the docs folder: links start from its folder."""
+    rules_page: str = "verification.md"
+    rules_anchor: str = "normalization"
     drift: DriftResults | None = None
     """``drift/results.json`` as committed; None where absent (boxes then say nothing of drift)."""
-    drift_href: str = ""
+    drift_page: str = "drift.md"
     devices: DeviceRecordings = field(default_factory=DeviceRecordings)
 
+    def link(self, target: str, anchor: str) -> str:
+        """A Markdown link target relative to the page's source, as engines resolve and validate them."""
+        return f"{posixpath.relpath(target, posixpath.dirname(self.page) or '.')}#{anchor}"
 
-def render_outputs(page_html: str, report: dict[str, Entry], context: Context) -> str:
-    """Replace each output slot with the snippet's verified output, escaped, and its provenance."""
-    return _PLACEHOLDER_RE.sub(lambda m: render_output(report[html.unescape(m[1])], context), page_html)
+
+def md_text(value: str) -> str:
+    """Plain text inside generated Markdown: HTML escaped, Markdown's characters backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(value, quote=False))
 
 
-def render_output(entry: Entry, context: Context) -> str:
-    """One output block: the text exactly as verified (escaped), then what verified it, where and when."""
+def box(entry: Entry, context: Context, stash: Callable[[str], str], nonce: str) -> list[str]:
+    """One output box as Markdown: the output exactly as verified (stashed HTML, never Markdown),
+    then what verified it, where and when, each as a paragraph whose links the engine resolves."""
     text = context.text
-    lines: list[str] = []
+    notes: list[list[str]] = []
     output = entry.output
     if entry.status is Status.SKIPPED:
         device = entry.settings.device if entry.settings else "?"
         record = _device_record(entry, context.devices)
-        title = text.recorded_title.format(device=device)
-        lines.append('<p class="verified-output__skip">'
-                     + text.skip_notice.format(device=html.escape(device), message=html.escape(entry.message)) + "</p>")
+        title = text.recorded_title.format(device=html.escape(device))
+        notes.append(_paragraph(text.skip_notice.format(device=md_text(device)), "verified-output__skip"))
         if not entry.recorded and record is not None:
             output = record.output  # recorded on a torch other than the pinned one: no .out
         if entry.recorded or record is not None:
             where = (text.recorded_where.format(device_name=record.device_name, torch=record.torch,
                                                 python=record.python, date=record.date[:10])
                      if record is not None else text.recorded_where_unknown)
-            lines.append(f'<p class="verified-output__provenance">{text.recorded_on.format(where=html.escape(where))}</p>')
+            notes.append(_paragraph(text.recorded_on.format(where=md_text(where)), "verified-output__provenance"))
         else:
             output = None
-            why = _no_device_note(device, context.drift, text)
-            lines.append('<p class="verified-output__skip">'
-                         + text.not_recorded.format(device=html.escape(device), why=html.escape(why)) + "</p>")
+            notes.append(_paragraph(text.not_recorded.format(device=md_text(device),
+                                                             why=md_text(_no_device_note(device, context.drift, text))),
+                                    "verified-output__skip"))
     else:
         title = text.output_title
         assert entry.verified is not None, f"{entry.path}: a verified entry without provenance"
-        lines.append(f'<p class="verified-output__provenance">✔ {html.escape(provenance_line(entry.verified, text))}</p>')
-    lines.append(drift_line(entry, context))
-    notes = [text.normalization_notes[rule] for rule in entry.normalizations]
-    if notes:
-        link = f'<a href="{html.escape(context.rules_href, quote=True)}">{text.rules_link}</a>'
-        lines.append('<p class="verified-output__normalized">'
-                     + text.normalized.format(notes=text.normalization_separator.join(notes), link=link) + "</p>")
-    block = ("" if output is None else
-             f'<div class="highlight"><span class="filename">{title}</span>'
+        notes.append(_paragraph("✔ " + md_text(provenance_line(entry.verified, text)), "verified-output__provenance"))
+    drift = drift_line(entry, context)
+    if drift:
+        notes.append(_paragraph(drift, "verified-output__drift"))
+    rules = [text.normalization_notes[rule] for rule in entry.normalizations]
+    if rules:
+        link = f"[{text.rules_link}]({context.link(context.rules_page, context.rules_anchor)})"
+        notes.append(_paragraph(text.normalized.format(notes=text.normalization_separator.join(rules), link=link),
+                                "verified-output__normalized"))
+    shown = [] if output is None else [stash(_output_html(output, title, text)), ""]
+    return [f'<div class="verified-output" data-snippet="{html.escape(entry.path, quote=True)}" '
+            f'data-status="{entry.status}" data-verified="{nonce}" markdown="1">', "", *shown,
+            *(line for note in notes for line in (*note, "")), "</div>"]
+
+
+def _output_html(output: str, title: str, text: Text) -> str:
+    """The output block, folded with a summary taken from the output itself when it is long."""
+    block = (f'<div class="highlight"><span class="filename">{title}</span>'
              f"<pre><code>{html.escape(output, quote=False)}</code></pre></div>")
-    return (f'<div class="verified-output" data-snippet="{html.escape(entry.path, quote=True)}" '
-            f'data-status="{entry.status}">{block}{"".join(lines)}</div>')
+    lines = output.rstrip("\n").split("\n")
+    if len(lines) <= FOLD_OVER_LINES:
+        return block
+    summary = text.folded_output.format(lines=len(lines), first=html.escape(lines[0].strip()),
+                                        last=html.escape(lines[-1].strip()))
+    return f'<details class="example verified-output__folded"><summary>{summary}</summary>{block}</details>'
+
+
+def _paragraph(markdown: str, css_class: str) -> list[str]:
+    return [markdown, f"{{: .{css_class} }}"]
 
 
 def drift_anchor(path: str) -> str:
-    """``snippets/buffers/buffer_assign.py`` → ``buffers-buffer_assign``: its section on the drift page."""
+    """``snippets/buffers/buffer_assign.py`` → ``buffers-buffer_assign``: its row on the drift page."""
     return path.removeprefix(SNIPPETS_DIR).removesuffix(".py").replace("/", "-")
 
 
 def drift_line(entry: Entry, context: Context) -> str:
-    """``Other torch: 1.13.1 changed · 2.14.1 same (2026-11-27 drift)`` (in the page's language), linked to the drift page.
+    """``Other torch: 1.13.1 changed · 2.14.1 same (2026-11-27 drift)`` in the page's language,
+    linked to the snippet's row on the drift page.
 
     The torch that verified this build is left out (its result is the line above); a
     snippet the last drift run did not know says so rather than saying nothing.
@@ -270,21 +356,19 @@ def drift_line(entry: Entry, context: Context) -> str:
         return ""
     info = drift.snippets.get(entry.path)
     if info is None:
-        return f'<p class="verified-output__drift">{text.drift_not_checked}</p>'
+        return md_text(text.drift_not_checked)
     built = (release_of(entry.verified.torch)
              if entry.status is not Status.SKIPPED and entry.verified is not None else None)
     parts = [f"{release_of(key)} {text.drift_labels[result.status]}"
              for key, result in info.results.items() if release_of(key) != built]
     if not parts:
         return ""
-    stale = (text.drift_stale
+    stale = (md_text(text.drift_stale)
              if info.expected_sha256 and entry.expected_sha256 and info.expected_sha256 != entry.expected_sha256
              else "")
-    href = f"{context.drift_href}#{drift_anchor(entry.path)}"
     label = (text.drift_other_torch if built else text.drift_by_torch) + " · ".join(parts)
-    return (f'<p class="verified-output__drift">{html.escape(label)} '
-            f'(<a href="{html.escape(href, quote=True)}">{html.escape(text.drift_link.format(date=drift.date[:10]))}'
-            f"</a>{stale})</p>")
+    link = f"[{md_text(text.drift_link.format(date=drift.date[:10]))}]({context.link(context.drift_page, drift_anchor(entry.path))})"
+    return f"{md_text(label)} \\({link}{stale}\\)"
 
 
 def _device_record(entry: Entry, devices: DeviceRecordings) -> DeviceRecording | None:

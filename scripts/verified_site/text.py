@@ -23,6 +23,10 @@ class Text:
     """Title of a quoted (unverified) code block: ``{label}`` is its source, e.g. ``torch 1.13``."""
     output_title: str
     """Title of a verified output box."""
+    folded_code: str
+    """Summary of folded code (long, or verification machinery): ``{lines}``, ``{title}``."""
+    folded_output: str
+    """Summary of a folded long output, from the output itself (HTML): ``{lines}``, ``{first}``, ``{last}``."""
     provenance: str
     """Under a verified box: ``{torch}``, ``{python}``, ``{device}``, ``{machine}``, ``{date}``."""
     normalized: str
@@ -35,7 +39,7 @@ class Text:
     recorded_title: str
     """Title of a box showing an output recorded elsewhere, for a snippet skipped here: ``{device}``."""
     skip_notice: str
-    """Why a snippet did not run here: ``{device}``, ``{message}`` (the verifier's)."""
+    """Why a snippet did not run here: ``{device}``."""
     recorded_on: str
     """Where a skipped snippet's output was recorded: ``{where}``."""
     recorded_where: str
@@ -97,6 +101,8 @@ class DriftPageText:
 KOREAN = Text(
     quotation_title="인용 · {label}",
     output_title="출력 (검증됨)",
+    folded_code="코드 펼치기 · {title} ({lines}줄)",
+    folded_output="출력 {lines}줄 펼치기 · 첫 줄 <code>{first}</code> … 끝 줄 <code>{last}</code>",
     provenance="torch {torch} · Python {python} · 장치 {device} · {machine} · {date} 검증",
     normalized="정규화: {notes}. {link}",
     normalization_separator="; ",
@@ -104,15 +110,15 @@ KOREAN = Text(
     normalization_notes={
         Normalization.TRACEBACK_FRAMES: "트레이스백의 프레임 줄(파일 경로와 줄 번호)은 doctest처럼 <code>  ...</code> 한 줄로 접었습니다",
         Normalization.MEMORY_ADDRESSES: "메모리 주소는 실행마다 달라 <code>0x…</code>로 표시했습니다",
-        Normalization.MACHINE_PATHS: "기계마다 다른 경로는 <code>&lt;repo&gt;</code>, <code>&lt;site-packages&gt;</code> 같은 이름으로 바꿨습니다",
+        Normalization.MACHINE_PATHS: "머신마다 다른 경로는 <code>&lt;repo&gt;</code>, <code>&lt;site-packages&gt;</code> 같은 이름으로 바꿨습니다",
     },
     recorded_title="{device}에서 기록된 출력 (이 빌드에서는 실행되지 않음)",
-    skip_notice="⚠ 건너뜀: 이 빌드 기계에는 {device} 장치가 없어 실행하지 않았습니다 (<code>{message}</code>).",
+    skip_notice="⚠ 건너뜀: 이 사이트를 빌드한 머신에는 {device} 장치가 없어 이 스니펫을 실행하지 않았습니다.",
     recorded_on="기록: {where}",
     recorded_where="{device_name} · torch {torch} · Python {python} · {date} 기록",
     recorded_where_unknown="이 출력을 어디서 기록했는지(장치, torch 버전, 날짜)는 남아 있지 않습니다",
     not_recorded="아직 {device}에서 실행해 기록한 출력이 없습니다. {why}",
-    never_on_device="GPU가 있는 기계에서 실행한 적이 없습니다.",
+    never_on_device="GPU가 있는 머신에서 실행한 적이 없습니다.",
     no_device_in_drift="drift를 실행한 torch 환경({releases}, {date})에도 {device} 장치(GPU)가 없었습니다.",
     some_drift_lacked_device="drift 환경 중 {device} 장치가 없던 것: {releases}.",
     none="없음",
@@ -153,10 +159,12 @@ KOREAN = Text(
             DriftStatus.ERROR: "검증기가 실행하지 못했습니다(시간 초과 등).",
         },
         quotes_note=(
-            "`quotes/`로 시작하는 줄은 원문이 인용한 torch 1.13 소스를 그 torch의 소스와 비교한 스니펫입니다.\n"
-            "그래서 1.13.1 열의 diff는 인용이 실제 torch 1.13.1의 소스와 얼마나 같은지를 보여 줍니다."
+            "`quotes/`로 시작하는 줄은 원문이 인용한 코드를 소스와 비교하는 스니펫입니다. `*_diff`는 이 저장소에\n"
+            "복사해 둔 torch 1.13.1의 소스를 그 열의 torch 소스와 비교하므로, 1.13.1 열에서는 차이가 없습니다.\n"
+            "`*_quote_vs_1_13_1`은 원문의 사본을 1.13.1의 소스와 비교하므로 어느 torch에서나 결과가 같습니다.\n"
+            "`*_checks`는 인용된 조건을 그 torch에서 실행해 봅니다."
         ),
-        environments="## 환경",
+        environments="## 환경 {#environments}",
         environments_header=("| torch | Python | 플랫폼 | 장치 | 실행 날짜 | 걸린 시간 | 결과 |\n"
                              "| --- | --- | --- | --- | --- | --- | --- |"),
         no_gpu="GPU 없음",
@@ -164,9 +172,9 @@ KOREAN = Text(
             "이번 실행의 어느 환경에도 GPU가 없었습니다. GPU가 필요한 스니펫은 모든 열에서 건너뛰었고,\n"
             "GPU에서 기록한 출력은 `drift/devices.json`에 있는 것만 사이트에 보입니다."
         ),
-        claims="## 주장 × torch 버전",
+        claims="## 주장 × torch 버전 {#claims}",
         claims_header="| 주장 | 스니펫 | {columns} |",
-        differences="## 다른 점",
+        differences="## 다른 점 {#differences}",
         differences_legend="`---`는 사이트에 보이는 출력(`<이름>.out`), `+++`는 그 torch에서 실제로 나온 출력입니다.",
         reason="- 이유: `{message}`",
         variant="- 이 torch용 기대 출력 `{path}`이 따로 있습니다.",
@@ -174,7 +182,95 @@ KOREAN = Text(
     ),
 )
 
-TEXTS: dict[str, Text] = {"ko": KOREAN}
+ENGLISH = Text(
+    quotation_title="Quoted · {label}",
+    output_title="Output (verified)",
+    folded_code="Show code · {title} ({lines} lines)",
+    folded_output="Show all {lines} lines of output · first <code>{first}</code> … last <code>{last}</code>",
+    provenance="torch {torch} · Python {python} · device {device} · {machine} · verified {date}",
+    normalized="Normalized: {notes}. {link}",
+    normalization_separator="; ",
+    rules_link="See the rules",
+    normalization_notes={
+        Normalization.TRACEBACK_FRAMES: ("traceback frame lines (file paths and line numbers) are folded into one "
+                                         "<code>  ...</code> line, as doctest does"),
+        Normalization.MEMORY_ADDRESSES: "memory addresses change on every run and are shown as <code>0x…</code>",
+        Normalization.MACHINE_PATHS: ("paths that differ between machines are shown as names such as <code>&lt;repo&gt;</code> "
+                                      "and <code>&lt;site-packages&gt;</code>"),
+    },
+    recorded_title="Output recorded on {device} (not run by this build)",
+    skip_notice="⚠ Skipped: the machine that built this site has no {device} device, so this snippet did not run.",
+    recorded_on="Recorded: {where}",
+    recorded_where="{device_name} · torch {torch} · Python {python} · recorded {date}",
+    recorded_where_unknown="where this output was recorded (device, torch version, date) was not kept",
+    not_recorded="No output has been recorded on {device} yet. {why}",
+    never_on_device="It has never run on a machine with a GPU.",
+    no_device_in_drift="The torch environments of the drift run ({releases}, {date}) had no {device} device (GPU) either.",
+    some_drift_lacked_device="Drift environments without a {device} device: {releases}.",
+    none="none",
+    drift_labels={
+        DriftStatus.SAME: "same",
+        DriftStatus.CHANGED: "changed",
+        DriftStatus.RAISES: "raises",
+        DriftStatus.SKIPPED: "skipped",
+        DriftStatus.RECORDED: "first recording",
+        DriftStatus.ERROR: "error",
+    },
+    drift_not_checked="Other torch versions: not checked yet (a snippet added after the last drift run).",
+    drift_stale=" · its expected output changed since, so it needs checking again",
+    drift_other_torch="Other torch: ",
+    drift_by_torch="By torch: ",
+    drift_link="{date} drift",
+    drift_page=DriftPageText(
+        intro=(
+            '!!! info "A generated page"\n'
+            "\n"
+            "    `scripts/drift.py` made this page on {date} by running every snippet under {count} torch\n"
+            "    environments (`drift/results.json`, {duration} in all). In each environment it ran\n"
+            "    `python scripts/verify.py --no-cache` and compared every snippet's output with the output this\n"
+            "    site shows (`<name>.out`, recorded on torch {pinned}). The repository's README explains how to\n"
+            '    make it again, in "Drift across torch versions":\n'
+            "\n"
+            "    ```sh\n"
+            "    {command}\n"
+            "    ```"
+        ),
+        legend_title="What the statuses mean:",
+        legend={
+            DriftStatus.SAME: "the output is byte for byte what the site shows.",
+            DriftStatus.CHANGED: "the output differs, without a new exception.",
+            DriftStatus.RAISES: "it ends in an exception the recording does not have (or a different one).",
+            DriftStatus.SKIPPED: "that environment lacks the device the snippet needs.",
+            DriftStatus.RECORDED: "it ran on that device for the first time: there was nothing to compare with.",
+            DriftStatus.ERROR: "the verifier could not run it (a timeout, for example).",
+        },
+        quotes_note=(
+            "Rows starting with `quotes/` are snippets that compare the code the post quotes with sources. `*_diff`\n"
+            "compares torch 1.13.1's source, copied into this repository, with the source of that column's torch, so\n"
+            "the 1.13.1 column shows no difference. `*_quote_vs_1_13_1` compares the post's copy with 1.13.1's\n"
+            "source, so every torch gives the same result. `*_checks` runs the quoted conditions on that torch."
+        ),
+        environments="## Environments {#environments}",
+        environments_header=("| torch | Python | Platform | Devices | Run on | Took | Results |\n"
+                             "| --- | --- | --- | --- | --- | --- | --- |"),
+        no_gpu="no GPU",
+        no_gpu_anywhere=(
+            "No environment of this run had a GPU. Snippets that need one were skipped in every column; only the\n"
+            "outputs recorded on a GPU in `drift/devices.json` are shown on the site."
+        ),
+        claims="## Claims × torch versions {#claims}",
+        claims_header="| Claim | Snippet | {columns} |",
+        differences="## What differs {#differences}",
+        differences_legend="`---` is the output the site shows (`<name>.out`), `+++` what that torch printed.",
+        reason="- Why: `{message}`",
+        variant="- This torch has its own expected output, `{path}`.",
+        seconds="{value} s",
+    ),
+)
+
+TEXTS: dict[str, Text] = {"ko": KOREAN, "en": ENGLISH}
+#: The language of a page no engine describes (plain Python-Markdown): the site's first edition.
+DEFAULT_LANGUAGE = "ko"
 
 
 def text_for(language: str) -> Text:

@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
-from .report import JSON, Entry, write_json
+from .report import JSON, Entry, installed_torch, verifier_digest, write_json
 
 Fingerprint = dict[str, object]
 
@@ -43,11 +43,6 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
-def installed_torch() -> str | None:
-    """The installed torch version from its metadata: the same string as ``torch.__version__``."""
-    return installed_version("torch")
-
-
 _versions: dict[str, str | None] = {}
 
 
@@ -59,14 +54,6 @@ def installed_version(distribution: str) -> str | None:
         except metadata.PackageNotFoundError:
             _versions[distribution] = None
     return _versions[distribution]
-
-
-def verifier_digest() -> str:
-    """Digest of the verifier's own source: any change to it invalidates every cached result."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def environment_parts() -> Fingerprint:

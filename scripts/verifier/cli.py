@@ -333,6 +333,10 @@ def _evaluate(root: Path, plan: Planned, environment: Environment, update: bool,
                           mismatch_diff(actual, results[1][1], f"{plan.rel} (run 1)", f"{plan.rel} (run 2)"))
     if update and verdict.status.recordable:
         verdict = _record(root, plan, actual, expected)
+        # What applies now: the variant if one was just written, and the bytes now on disk.
+        recorded = plan.write_path if plan.write_path.exists() else plan.read_path
+        base = replace(base, expected_path=recorded.relative_to(root).as_posix())
+        expected_sha256 = sha256(recorded.read_bytes())
     entry = replace(base, status=verdict.status, message=verdict.message, diff=verdict.diff,
                      duration_s=round(outcome.duration, 4), ending=outcome.ending, output=actual,
                      normalizations=tuple(applied), actual_sha256=sha256(actual.encode()),

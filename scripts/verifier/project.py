@@ -14,7 +14,7 @@ from pathlib import Path
 #: What ``python scripts/verify.py`` reads.
 VERIFIER_PARTS = ("scripts", "snippets", "requirements.txt", "pyproject.toml")
 #: What a site build reads, on top of the verifier's.
-SITE_PARTS = (*VERIFIER_PARTS, "docs", "overrides", "drift", "mkdocs.yml")
+SITE_PARTS = (*VERIFIER_PARTS, "docs", "overrides", "drift", "mkdocs.yml", "mkdocs.en.yml")
 #: Never copied: caches and local state that belong to the source checkout.
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".verify", "*.egg-info")
 

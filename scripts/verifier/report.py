@@ -13,10 +13,13 @@ reader that guessed at an older shape could show an output as verified when it w
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import platform
 from dataclasses import dataclass, field
 from enum import StrEnum
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -266,6 +269,32 @@ class Report:
             duration_s=data["duration_s"],
             version=data["verifier"]["version"],
         )
+
+
+def installed_torch() -> str | None:
+    """The installed torch version from its metadata: the same string as ``torch.__version__``."""
+    try:
+        return metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def verifier_digest() -> str:
+    """Digest of the verifier's own source: a report or cached result belongs to exactly this source."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def mismatch(report: Report) -> str | None:
+    """Why ``report`` does not describe this installation (another torch, Python or verifier), or None."""
+    here = {"torch": installed_torch(), "Python": platform.python_version(), "verifier": f"{__version__}+{verifier_digest()}"}
+    there = {"torch": report.environment.torch, "Python": report.environment.python, "verifier": report.fingerprint}
+    for what, installed in here.items():
+        if there[what] != installed:
+            return f"the report was written under {what} {there[what]}, but {installed} is installed"
+    return None
 
 
 def load(path: Path) -> Report:

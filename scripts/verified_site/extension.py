@@ -1,0 +1,366 @@
+"""The verified pages as a Python-Markdown extension, for every engine that runs extensions.
+
+Named in ``mkdocs.yml`` like any other extension, so MkDocs, ProperDocs and Zensical all run
+it on every page::
+
+    markdown_extensions:
+      - verified_site.extension
+
+Three steps per page:
+
+1. before pymdownx.snippets: refuse forged boxes, render the drift marker, and wrap every
+   include line in markers naming its page line;
+2. after includes are expanded, before SuperFences: decide every fence (:func:`pages.expand`),
+   add the output boxes, refuse anything unverified, missing, failed or stale;
+3. on the final HTML: refuse Python code and boxes that reached the page any other way
+   (raw HTML, an included partial), and drop the per-page nonce that told them apart.
+
+It reads the verifier's report and never runs anything: an engine that did not run the
+verifier first finds no report, or a stale one, and the build fails naming page and snippet.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from pymdownx.snippets import SnippetPreprocessor
+
+from verifier import drift_results
+from verifier.report import Entry, Report, ReportError, load, mismatch
+
+from . import drift_page, engines, fences, pages
+from .text import DEFAULT_LANGUAGE, Text, text_for
+
+#: Markers this extension writes; page source that contains one is refused as a forgery.
+_FORGEABLE = ("verified-output", "data-verified")
+#: mkdocstrings' ``::: identifier`` directive: its blocks quote the installed source, labelled
+#: "Source code in <file>" by mkdocstrings itself, so Python inside them is a quotation.
+_AUTODOC = re.compile(r"^\s*:::\s+\S")
+_AUTODOC_CLASS = "doc-object"
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+
+
+class VerifiedPagesExtension(Extension):
+    def __init__(self, **kwargs: Any) -> None:
+        self.config = {
+            "language": ["", "Language of the text this extension adds (scripts/verified_site/text.py); "
+                             "default: the site's theme.language, as the engine reports it."],
+            "report": [".verify/report.json", "The verifier's report, relative to the working directory."],
+            "root": [".", "The project root (snippets/, drift/), relative to the working directory."],
+            "rules_page": ["verification.md", "The page documenting the normalizations, relative to the docs folder."],
+            "drift_page": ["drift.md", "The drift page, relative to the docs folder."],
+        }
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.registerExtensions(["attr_list", "md_in_html", "pymdownx.details"], {})
+        page = _Page(md, self.getConfigs())
+        md.preprocessors.register(_MarkIncludes(md, page), "verified_mark", 33)  # before pymdownx.snippets (32)
+        md.preprocessors.register(_Gate(md, page), "verified_gate", 29)  # after normalize_whitespace, before SuperFences (25)
+        md.treeprocessors.register(_TreeDone(md, page), "verified_tree_done", 1)  # after toc (5) and mkdocstrings (4)
+        md.postprocessors.register(_CheckHtml(md, page), "verified_html", 15)  # after raw HTML is restored (30)
+
+
+def makeExtension(**kwargs: Any) -> VerifiedPagesExtension:  # Python-Markdown's entry point
+    return VerifiedPagesExtension(**kwargs)
+
+
+@dataclass
+class _Page:
+    """What one conversion carries between the three steps."""
+
+    md: Markdown
+    config: dict[str, Any]
+    text: Text = field(init=False)
+    nonce: str = ""
+    info: engines.PageInfo = engines.UNKNOWN_PAGE
+    offset: int = 0
+    """Lines the engine stripped (front matter) before the page's first line."""
+    source: list[str] = field(default_factory=list)
+    tree_done: bool = False
+    """The tree stage ended: postprocessors now see the whole page, not a heading for the TOC."""
+    autodoc: bool = False
+    """An inner conversion of mkdocstrings (a docstring of the installed torch): a quotation,
+    checked as part of the page that holds the ``:::`` directive, never gated on its own."""
+
+    def __post_init__(self) -> None:
+        self.text = text_for(self.config["language"] or DEFAULT_LANGUAGE)
+
+    def begin(self, lines: list[str]) -> None:
+        self.autodoc = any(type(ext).__name__ == "MkdocstringsInnerExtension" for ext in self.md.registeredExtensions)
+        self.nonce = secrets.token_hex(8)
+        self.tree_done = False
+        self.info = engines.page_info(self.md)
+        self.text = text_for(self.config["language"] or self.info.language or DEFAULT_LANGUAGE)
+        self.source = lines
+        self.offset = _front_matter_lines(self.info.file, lines)
+
+    @property
+    def root(self) -> Path:
+        return Path(self.config["root"])
+
+    def marker(self, kind: str, line: int, path: str = "") -> str:
+        return f"<!--verified:{self.nonce}:{kind}:{line}:{path}-->"
+
+    def refuse(self, problems: list[pages.Problem]) -> engines.PageRefused:
+        lines = [f"{self.info.shown}:{p.line}: {p.message}" for p in sorted(problems, key=lambda p: p.line)]
+        return engines.refusal("nothing was published: " + "\n".join(lines) if len(lines) == 1
+                               else "nothing was published:\n" + "\n".join(lines))
+
+
+class _MarkIncludes(Preprocessor):
+    def __init__(self, md: Markdown, page: _Page) -> None:
+        super().__init__(md)
+        self.page = page
+
+    def run(self, lines: list[str]) -> list[str]:
+        page = self.page
+        page.begin(lines)
+        if page.autodoc:
+            return lines
+        problems = [pages.Problem(i + 1 + page.offset, "the page writes a verified-output box or marker by hand; "
+                                                        "boxes come only from verified snippet includes")
+                    for i, line in enumerate(lines) if any(word in line for word in _FORGEABLE)]
+        if problems:
+            raise page.refuse(problems)
+        out: list[str] = []
+        block: int | None = None
+        for i, line in enumerate(lines):
+            number = i + 1 + page.offset
+            match = SnippetPreprocessor.RE_ALL_SNIPPETS.match(line)
+            if line.strip() == drift_page.MARKER:
+                out += [page.marker("start", number), *self._drift(), page.marker("end", number)]
+            elif match and match["escape"]:
+                out.append(line)
+            elif match and match["block_marker"]:
+                # A block include is one region: its paths are lines that only pymdownx.snippets reads.
+                if block is None:
+                    block = number
+                    out += [match["space"] + page.marker("start", number), line]
+                else:
+                    out += [line, match["space"] + page.marker("end", block)]
+                    block = None
+            elif block is not None and line.strip().startswith(pages.SNIPPETS_DIR):
+                problems.append(pages.Problem(number, f"{line.strip()}: include snippets with the one-line form "
+                                                      '(`--8<-- "snippets/…"`), not inside a block include'))
+                out.append(line)
+            elif match and match["inline_marker"]:
+                path = match["snippet"][1:-1].strip()
+                target = pages.include_target(self.md, path)
+                if pages.is_claim(target) and not (page.root / target).is_file():
+                    problems.append(pages.Problem(number, f"{target} is not a snippet the verifier knows (no such file)"))
+                out += [match["space"] + page.marker("start", number, path), line, match["space"] + page.marker("end", number)]
+            else:
+                out.append(line)
+        if problems:
+            raise page.refuse(problems)
+        return out
+
+    def _drift(self) -> list[str]:
+        results = drift_results.load_results(self.page.root)
+        if results is None:
+            return []
+        docs = self.page.info.docs_dir or self.page.root / "docs"
+        sources = [(p.relative_to(docs).as_posix(), p.read_text(encoding="utf-8-sig")) for p in sorted(docs.rglob("*.md"))]
+        claims = drift_page.claims_from_pages(sources)
+        return drift_page.render(results, claims, self.page.text, self.page.info.source.as_posix()).split("\n")
+
+
+class _Gate(Preprocessor):
+    def __init__(self, md: Markdown, page: _Page) -> None:
+        super().__init__(md)
+        self.page = page
+
+    def run(self, lines: list[str]) -> list[str]:
+        page = self.page
+        if page.autodoc:
+            return lines
+        marker = re.compile(rf"^\s*<!--verified:{page.nonce}:(start|end):(\d+):(.*)-->$")
+        clean: list[str] = []
+        origin: list[int] = []
+        regions: list[pages.Region] = []
+        opened: list[tuple[int, int, str]] = []
+        line_number = page.offset
+        for line in lines:
+            match = marker.match(line)
+            if match is None:
+                if not opened:
+                    line_number += 1
+                clean.append(line)
+                origin.append(opened[-1][1] if opened else line_number)
+                continue
+            kind, number, path = match[1], int(match[2]), match[3]
+            if kind == "start":
+                opened.append((len(clean), number, path))
+            else:
+                first, number, path = opened.pop()
+                if not opened:
+                    regions.append(pages.Region(first, len(clean), number, path,
+                                                pages.include_target(self.md, path) if path else ""))
+                    line_number = number
+        context = self._context()
+        expansion = pages.expand(clean, origin, regions, self.md, page.text, self._shown_source,
+                                 functools.partial(self._box, context), page.nonce)
+        if expansion.problems:
+            raise page.refuse(expansion.problems)
+        return expansion.lines
+
+    def _context(self) -> pages.Context:
+        page = self.page
+        return pages.Context(text=page.text, page=page.info.source.as_posix(), rules_page=page.config["rules_page"],
+                             drift=drift_results.load_results(page.root), drift_page=page.config["drift_page"],
+                             devices=drift_results.load_devices(page.root))
+
+    def _shown_source(self, path: str) -> str | None:
+        """The snippet as the engine shows it: tabs expanded, blank lines emptied (Markdown's own normalizing)."""
+        try:
+            text = (self.page.root / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        lines = text.expandtabs(self.md.tab_length).split("\n")
+        return "\n".join(line if line.strip() else "" for line in lines).rstrip("\n")
+
+    def _box(self, context: pages.Context, path: str, line: int) -> list[str] | str:
+        """The claim's output box, or why it may not be shown."""
+        page = self.page
+        try:
+            report, stale = _load_report(Path(page.config["report"]))
+        except ReportError as exc:
+            return f"{path} cannot be shown: {exc}"
+        if stale:
+            return f"{path} cannot be shown: {stale}; run `python scripts/verify.py` again"
+        entry = report.entry(path)
+        refusal = _refusal(entry, path, page.root)
+        if refusal or entry is None:
+            return refusal or path
+        return pages.box(entry, context, self.md.htmlStash.store, page.nonce)
+
+
+def _refusal(entry: Entry | None, path: str, root: Path) -> str | None:
+    """Why ``entry`` may not be shown for the files on disk now, or None."""
+    if entry is None:
+        return f"{path} is not a snippet the verifier knows (is it under snippets/, with a .py name?)"
+    if not entry.status.publishable:
+        return f"{path} did not pass verification ({entry.status}: {entry.message})"
+    if _digest(root / path) != entry.snippet_sha256:
+        return f"{path} changed after it was verified; run `python scripts/verify.py` again"
+    if entry.expected_path and _digest(root / entry.expected_path) != entry.expected_sha256:
+        return f"{path}: its expected output {entry.expected_path} changed after it was verified; run `python scripts/verify.py` again"
+    return None
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+@functools.lru_cache(maxsize=8)
+def _load_report_at(path: Path, stamp: tuple[int, int]) -> tuple[Report, str | None]:
+    report = load(path)
+    return report, mismatch(report)
+
+
+def _load_report(path: Path) -> tuple[Report, str | None]:
+    """The report at ``path`` and why it does not fit this installation (None when it does),
+    read once per version of the file: every page of a build shares it."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ReportError(f"{path}: no report; run `python scripts/verify.py` first") from None
+    return _load_report_at(path.resolve(), (stat.st_mtime_ns, stat.st_size))
+
+
+class _TreeDone(Treeprocessor):
+    def __init__(self, md: Markdown, page: _Page) -> None:
+        super().__init__(md)
+        self.page = page
+
+    def run(self, root: Any) -> None:
+        self.page.tree_done = True
+
+
+class _CheckHtml(Postprocessor):
+    """Python code or boxes in the HTML that the gate did not put there (raw HTML, partials)."""
+
+    def __init__(self, md: Markdown, page: _Page) -> None:
+        super().__init__(md)
+        self.page = page
+
+    def run(self, text: str) -> str:
+        page = self.page
+        if page.autodoc or not page.tree_done:  # toc runs postprocessors on each heading first
+            return text
+        stamp = f'data-verified="{page.nonce}"'
+        autodoc = any(_AUTODOC.match(line) for line in page.source)
+        finder = _UnverifiedPython(page.nonce, _AUTODOC_CLASS if autodoc else None)
+        finder.feed(text)
+        finder.close()
+        problems = [pages.Problem(self._line_of(tag), f"{what} in HTML the gate did not make ({tag[:80]}); Python reaches "
+                                                      "a page only as a verified snippet include or a quotation")
+                    for what, tag in finder.found]
+        if problems:
+            raise page.refuse(problems)
+        return text.replace(f" {stamp}", "")
+
+    def _line_of(self, tag: str) -> int:
+        """The page line a raw tag was written on, when it is on the page itself (else its first line)."""
+        for i, line in enumerate(self.page.source):
+            if tag[:40] in line:
+                return i + 1 + self.page.offset
+        return 1 + self.page.offset
+
+
+class _UnverifiedPython(HTMLParser):
+    """Elements marked as Python code, or as a verified box, outside what the gate stamped."""
+
+    def __init__(self, nonce: str, exempt_class: str | None) -> None:
+        super().__init__(convert_charrefs=True)
+        self.nonce = nonce
+        self.exempt_class = exempt_class
+        self.open: list[tuple[str, bool]] = []
+        self.found: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        classes = (values.get("class") or "").split()
+        inside = bool(self.open) and self.open[-1][1]
+        trusted = inside or values.get("data-verified") == self.nonce or (
+            self.exempt_class is not None and self.exempt_class in classes)
+        if not trusted:
+            python = [c for c in classes if fences.is_python(c.removeprefix("language-").removeprefix("lang-"))
+                      and (c.startswith(("language-", "lang-")) or tag in ("pre", "code"))]
+            if python or any(c.startswith("verified-output") for c in classes):
+                self.found.append(("Python code" if python else "a verified-output box", self.get_starttag_text() or tag))
+        if tag not in _VOID:
+            self.open.append((tag, trusted))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.open) - 1, -1, -1):
+            if self.open[i][0] == tag:
+                del self.open[i:]
+                return
+
+
+def _front_matter_lines(file: Path | None, lines: list[str]) -> int:
+    """Lines the engine stripped (front matter) before the Markdown the extension receives."""
+    if file is None:
+        return 0
+    try:
+        raw = file.read_text(encoding="utf-8-sig")
+    except OSError:
+        return 0
+    markdown = "\n".join(lines)
+    return raw[: len(raw) - len(markdown)].count("\n") if markdown and raw.endswith(markdown) else 0

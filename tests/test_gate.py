@@ -1,0 +1,174 @@
+"""The Markdown extension's gate, through plain Python-Markdown: what a page may show, and the refusals.
+
+Every case here is also built by each engine in ``tests/test_engines.py``; here the same
+extension runs without an engine, against a real report of a small project (the verifier
+ran it once for the module), so each case costs a Markdown conversion.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import markdown
+import pytest
+
+from projects import Project
+from verified_site import engines, fences
+from verifier.report import Status, load
+
+OK = 'print("ok")\n'
+#: A snippet whose source holds a pymdownx.snippets marker: included, the page would show other code.
+SMUGGLER = 'print("""\n--8<-- "snippets/t/ok.py"\n""")\n'
+PYTHON_ALIASES = ["py2", "python2", "sage", "numpy", "cython", "python-console", "ipython3", "bazel", "starlark",
+                  "pycon", "py", "python3", "pyi"]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    project = Project(tmp_path_factory.mktemp("gate"))
+    project.snippet("t/ok", OK, "ok\n")
+    project.snippet("t/smuggler", SMUGGLER, '\n--8<-- "snippets/t/ok.py"\n\n')
+    project.snippet("t/wrong", 'print("new")\n', "old\n")
+    project.write("snippets/_q/quoted.py", "def f():\n    return 1\n")
+    project.write("docs/_partial.md", "Some text.\n\n```python\nprint('from a partial')\n```\n")
+    run = project.verify()
+    assert run.report is not None and run.entry("snippets/t/wrong.py").status is Status.FAILED
+    return project
+
+
+def convert(project: Project, page: str, report: Path | None = None) -> str:
+    md = markdown.Markdown(
+        extensions=["attr_list", "md_in_html", "admonition", "pymdownx.highlight", "pymdownx.superfences",
+                    "pymdownx.snippets", "verified_site.extension", "toc"],
+        extension_configs={
+            "pymdownx.snippets": {"base_path": [str(project.root)], "check_paths": True},
+            "verified_site.extension": {"root": str(project.root),
+                                        "report": str(report or project.root / ".verify" / "report.json")},
+        })
+    return md.convert(page)
+
+
+def refused(project: Project, page: str, line: int, *needles: str, report: Path | None = None) -> str:
+    with pytest.raises(engines.PageRefused) as caught:
+        convert(project, page, report)
+    message = str(caught.value)
+    assert f"<page>:{line}: " in message, message
+    for needle in needles:
+        assert needle in message, message
+    return message
+
+
+INTRO = "# Page\n\nSome prose.\n\n"  # the case under test starts on line 5
+
+
+def test_a_verified_include_shows_its_output_box(project: Project) -> None:
+    html = convert(project, INTRO + '```python title="Prints ok"\n--8<-- "snippets/t/ok.py"\n```\n')
+    box = re.search(r'<div class="verified-output" data-snippet="snippets/t/ok.py" data-status="passed">(.*?)\n</div>', html, re.S)
+    assert box is not None, html
+    assert "<code>ok\n</code>" in box[1] and "verified-output__provenance" in box[1]
+    assert '<span class="filename">Prints ok</span>' in html
+    assert "data-verified" not in html, "the nonce is an internal marker"
+
+
+def test_a_quotation_is_labelled_and_may_include_a_helper(project: Project) -> None:
+    html = convert(project, INTRO + '```python quote="torch 1.13"\n--8<-- "snippets/_q/quoted.py"\n```\n')
+    assert '<span class="filename">인용 · torch 1.13</span>' in html and "verified-output" not in html
+
+
+def test_other_languages_pass_untouched(project: Project) -> None:
+    html = convert(project, INTRO + "```sh\npip install torch\n```\n\n```text\nplain\n```\n")
+    assert "<code>plain\n</code>" in html and "install" in html
+
+
+UNVERIFIED = [
+    pytest.param('```python\nprint("never verified")\n```\n', id="plain"),
+    pytest.param('```python\ttitle="x"\nprint(1)\n```\n', id="tab-before-title"),
+    pytest.param('```python title="a`b"\nprint(1)\n```\n', id="backtick-in-title"),
+    pytest.param('```{ title="a.b" .python }\nprint(1)\n```\n', id="attribute-list"),
+    pytest.param('> ```python\n> print(1)\n> ```\n', id="blockquote"),
+    pytest.param('```python foo bar=baz\nprint(1)\n```\n', id="unreadable-header"),
+    *(pytest.param(f"```{alias}\nprint(1)\n```\n", id=f"alias-{alias}") for alias in PYTHON_ALIASES),
+]
+
+
+@pytest.mark.parametrize("case", UNVERIFIED)
+def test_unverified_python_is_refused_with_page_and_line(project: Project, case: str) -> None:
+    refused(project, INTRO + case, 5, "Python code")
+
+
+def test_every_alias_is_python_by_pygments() -> None:
+    assert all(fences.is_python(alias) for alias in PYTHON_ALIASES)
+    assert not any(fences.is_python(language) for language in ("text", "sh", "diff", "yaml", "json", ""))
+
+
+def test_a_partial_with_a_python_fence_is_refused_at_its_include(project: Project) -> None:
+    refused(project, INTRO + '--8<-- "docs/_partial.md"\n', 5, "neither a verified snippet include", "(in docs/_partial.md, included here)")
+
+
+def test_raw_html_python_is_refused(project: Project) -> None:
+    refused(project, INTRO + '<pre><code class="language-python">print(1)</code></pre>\n', 5, "Python code in HTML")
+
+
+def test_a_claim_included_in_a_text_fence_is_refused(project: Project) -> None:
+    refused(project, INTRO + '```text\n--8<-- "snippets/t/ok.py"\n```\n', 6, "included in a `text` block")
+
+
+def test_a_claim_included_in_a_quotation_is_refused(project: Project) -> None:
+    refused(project, INTRO + '```python quote="x"\n--8<-- "snippets/t/ok.py"\n```\n', 6, "is a claim")
+
+
+def test_an_include_marker_inside_a_snippet_is_refused(project: Project) -> None:
+    refused(project, INTRO + '```python\n--8<-- "snippets/t/smuggler.py"\n```\n', 6, "would not show the code that ran")
+
+
+@pytest.mark.parametrize("forged", [
+    '<div class="verified-output-slot" data-snippet="snippets/t/nope.py"></div>',
+    '<div class="verified-output" data-status="passed"><pre><code>ok</code></pre></div>',
+])
+def test_a_hand_written_box_is_refused(project: Project, forged: str) -> None:
+    refused(project, INTRO + forged + "\n", 5, "by hand")
+
+
+def test_a_failed_snippet_is_refused(project: Project) -> None:
+    refused(project, INTRO + '```python\n--8<-- "snippets/t/wrong.py"\n```\n', 6, "did not pass verification (failed")
+
+
+def test_a_snippet_the_report_does_not_know_is_refused(project: Project) -> None:
+    project.write("snippets/t/unverified.py", OK)
+    refused(project, INTRO + '```python\n--8<-- "snippets/t/unverified.py"\n```\n', 6, "not a snippet the verifier knows")
+
+
+@pytest.mark.parametrize(("file", "needle"), [("snippets/t/ok.py", "changed after it was verified"),
+                                              ("snippets/t/ok.out", "its expected output snippets/t/ok.out changed")])
+def test_a_stale_snippet_or_expectation_is_refused(project: Project, file: str, needle: str) -> None:
+    path = project.root / file
+    original = path.read_bytes()
+    path.write_bytes(original + b"\n")
+    try:
+        refused(project, INTRO + '```python\n--8<-- "snippets/t/ok.py"\n```\n', 6, needle)
+    finally:
+        path.write_bytes(original)
+
+
+@pytest.mark.parametrize(("field", "value", "needle"), [("torch", "1.13.1", "written under torch 1.13.1"),
+                                                        ("python", "3.9.0", "written under Python 3.9.0")])
+def test_a_report_from_another_installation_is_refused(project: Project, tmp_path: Path, field: str, value: str,
+                                                       needle: str) -> None:
+    data = json.loads((project.root / ".verify" / "report.json").read_bytes())
+    data["environment"][field] = value
+    other = tmp_path / "report.json"
+    other.write_text(json.dumps(data), encoding="utf-8")
+    load(other)  # a well-formed report: only its installation differs
+    refused(project, INTRO + '```python\n--8<-- "snippets/t/ok.py"\n```\n', 6, needle, report=other)
+
+
+def test_no_report_is_refused(project: Project, tmp_path: Path) -> None:
+    refused(project, INTRO + '```python\n--8<-- "snippets/t/ok.py"\n```\n', 6, "no report; run `python scripts/verify.py`",
+            report=tmp_path / "missing.json")
+
+
+def test_all_problems_of_a_page_are_named_at_once(project: Project) -> None:
+    message = refused(project, INTRO + "```python\nprint(1)\n```\n\n```py2\nprint 2\n```\n", 5)
+    assert "<page>:9: " in message
