@@ -64,6 +64,21 @@ def test_an_edit_during_the_run_exits_3_naming_the_file_and_caches_nothing(tmp_p
     assert again.rc == 0 and again.summary()["passed"] == "2"
 
 
+def test_update_records_nothing_when_a_source_changed_during_the_run(tmp_path: Path) -> None:
+    """The snippet itself may have been edited while it ran: its output may be the old code's."""
+    project = Project(tmp_path / "project")
+    started = tmp_path / "started"
+    project.snippet("e/slow", f"import time\nfrom pathlib import Path\n\nPath({str(started)!r}).touch()\ntime.sleep(1.5)\n"
+                    "print('old code')\n")
+    proc = _start(project, "--update", "--jobs", "1")
+    _wait_for(started)
+    project.write("snippets/e/slow.py", "print('new code')\n")
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 3, stdout + stderr
+    assert "snippets/e/slow.py (while snippets/e/slow.py ran)" in stdout
+    assert not (project.root / "snippets" / "e" / "slow.out").exists()
+
+
 def test_a_change_no_snippet_reports_is_still_caught(tmp_path: Path) -> None:
     """A snippet that edits a source through another program (invisible to its audit hook): exit 3, naming it."""
     project = Project(tmp_path)

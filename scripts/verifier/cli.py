@@ -148,7 +148,9 @@ def _verify(root: Path, args: argparse.Namespace) -> int:
         if plan.cached is not None:
             entries.append(plan.cached)
             continue
-        entry, modules = _evaluate(root, plan, environment, update=update, wrote=written.get(plan.rel, []))
+        # A source changed under the run: what it printed may be the old code's, so record nothing.
+        entry, modules = _evaluate(root, plan, environment, update=update and not unexplained,
+                                   wrote=written.get(plan.rel, []))
         entries.append(entry)
         if entry.status.publishable and not unexplained:
             # Re-read the expectation's path: --update may have just written it or a variant.
