@@ -41,7 +41,8 @@ class Status(StrEnum):
     FAILED = "failed"
     """It ran to an end, and its output differs from its expectation."""
     ERROR = "error"
-    """It could not be judged: a syntax or settings error, a missing or malformed expectation."""
+    """It could not be judged: a syntax or settings error, a missing or malformed expectation,
+    or it changed a file under ``snippets/`` or ``docs/`` while it ran."""
     TIMEOUT = "timeout"
     """It ran past its ``timeout`` and was stopped."""
     CRASHED = "crashed"
