@@ -17,6 +17,7 @@ stopping the verifier): see the threat model on the same page.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 from verifier.report import Status
@@ -36,8 +37,8 @@ NEVER_RECORDED = tuple(status for status in Status if status.untrustworthy_outpu
 class Case:
     id: str
     """The snippet's name; also the row's key on the page."""
-    title: str
-    """What the snippet does, in Korean, for the page."""
+    titles: dict[str, str]
+    """What the snippet does, by edition (``ko``, ``en``), for the verification pages."""
     source: str
     out: str | bytes | None
     """The ``.out`` beside it (bytes: written as is; None: there is none)."""
@@ -64,11 +65,65 @@ def _case(id: str, title: str, source: str, out: str | bytes | None, status: Sta
     """A case whose ``records`` defaults to what its status implies."""
     if records is None:
         records = status.recordable
-    return Case(id, title, source, out, status, message, records, **more)
+    return Case(id, {"ko": title, "en": EN_TITLES[id]}, source, out, status, message, records, **more)
 
 
 _TRACEBACK = "Traceback (most recent call last):\n  ...\n"
 _P = f"snippets/{TOPIC}/"
+
+#: What each case does, in English (the Korean is in each case below).
+EN_TITLES: dict[str, str] = {
+    'syntax_error': 'Syntax error (unclosed parenthesis)',
+    'bad_setting': 'Invalid setting line `# verify: timeout=soon`',
+    'import_error': 'Imports a module that does not exist',
+    'unexpected_raise': 'Raises an exception that was not expected',
+    'missing_raise': 'The expected exception is not raised',
+    'wrong_message': 'Same exception, different message',
+    'missing_out': 'No `.out` file',
+    'out_not_utf8': '`.out` is not UTF-8',
+    'out_conflict': '`.out` still has a merge-conflict marker',
+    'hang_loop': '`while True: pass`',
+    'hang_sleep': '`time.sleep(3600)`',
+    'stdin_read': 'Reads standard input (EOF at once)',
+    'omp_fork_deadlock': 'A child forked after a parallel operation deadlocks in OpenMP',
+    'os_exit': 'Exits midway with `os._exit(3)`',
+    'segfault': 'Segmentation fault (`SIGSEGV`)',
+    'abort': '`os.abort()`',
+    'sys_exit_midway': '`sys.exit(0)` midway: judged by its output (matches)',
+    'sys_exit_judged': '`sys.exit(0)` midway: judged by its output (differs)',
+    'memory_grow': 'Keeps filling memory (128 MiB at a time, cap 256 MiB)',
+    'memory_huge': 'A 64 GiB tensor, larger than the machine',
+    'flood_stdout': 'Prints to standard output without end',
+    'flood_stderr': '16 MiB to standard error at once (cap 64 KiB)',
+    'writes_files': 'Writes files and changes its working folder',
+    'imports_helper': 'Imports a helper module next to it (leaves no `__pycache__`)',
+    'output_not_utf8': 'Prints bytes that are not UTF-8',
+    'output_markup': 'Prints `<script>` and HTML tags',
+    'nondet_time': 'Prints `time.time()`',
+    'nondet_pid': 'Prints `os.getpid()`',
+    'nondet_random': 'Unseeded `random.random()`',
+    'nondet_torch': 'Unseeded `torch.rand(3)`',
+    'iso_0_polluter': 'Changes global hooks, replaces `register_buffer`, changes the default dtype, seeds and `sys.modules`',
+    'iso_hooks': "Does not see another snippet's global parameter registration hook",
+    'iso_monkeypatch': 'Does not see `nn.Module.register_buffer` as replaced by another snippet',
+    'iso_dtype': 'Does not see the default dtype as changed by another snippet',
+    'iso_seeds': 'Does not see seeds set by another snippet',
+    'iso_sys_modules': 'Does not see `sys.modules` as changed by another snippet',
+    'late_thread': 'A thread prints after the main code ends (not joined)',
+    'executor_not_shut_down': 'A `ThreadPoolExecutor` never `shutdown()`',
+    'process_not_joined': 'A `multiprocessing.Process` never `join()`ed',
+    'atexit_output': 'An `atexit` handler prints after the threads end',
+    'set_order': 'Prints a `set` of strings (its order depends on the hash seed)',
+    'thread_count_sum': 'A large float32 sum (its rounding depends on the thread count)',
+    'carriage_progress': 'Overwrites a progress line with `\\r` (the `.out` keeps the bytes)',
+    'bom_header': '`# verify: timeout=1` after a UTF-8 BOM still applies',
+    'crlf_out': 'An `.out` checked out with CRLF line endings',
+    'rewrites_own_out': 'Rewrites its own `.out` to match its output while it runs',
+    'rewrites_other_out': "Rewrites another snippet's `.out` while it runs",
+    'rewritten_by_other': 'Judged by the expectation read before the run, though its `.out` changed during it',
+    'orphan_in_new_session': 'A `setsid()` grandchild writes a file later (ended with the snippet)',
+    'stops_the_verifier': 'Sends `SIGSTOP` to its parent (the verifier)',
+}
 
 CASES: tuple[Case, ...] = (
     # --- the snippet or its expectation is broken -------------------------------------------
@@ -264,19 +319,21 @@ CASES: tuple[Case, ...] = (
           "sent SIGSTOP to my parent\n", Status.PASSED, max_seconds=3.0),
 )
 
-#: The page's table header (the rows follow, one per case, in this order).
-TABLE_HEADER = ("| 사례 | 스니펫이 하는 일 | 판정 | 검증기의 메시지 (일부) |\n"
-                "| --- | --- | --- | --- |\n")
+#: The tables' header rows on each edition's verification page (the rows follow, one per case).
+TABLE_HEADERS = {
+    "ko": "| 사례 | 스니펫이 하는 일 | 판정 | 검증기의 메시지 (일부) |\n| --- | --- | --- | --- |\n",
+    "en": "| Case | What the snippet does | Verdict | Verifier's message (excerpt) |\n| --- | --- | --- | --- |\n",
+}
 
 
-def markdown_table() -> str:
-    """The table that ``docs/verification.md`` shows under ``## 실패 사례``."""
+def markdown_table(language: str = "ko") -> str:
+    """The table each edition's ``verification.md`` shows under its hostile-snippets heading."""
     rows = []
     for case in CASES:
         message = f"`{case.message}`" if case.message else "—"
-        rows.append(f"| `{case.id}` | {case.title} | {case.status} | {message} |\n")
-    return TABLE_HEADER + "".join(rows)
+        rows.append(f"| `{case.id}` | {case.titles[language]} | {case.status} | {message} |\n")
+    return TABLE_HEADERS[language] + "".join(rows)
 
 
 if __name__ == "__main__":
-    print(markdown_table(), end="")
+    print(markdown_table(*sys.argv[1:2]), end="")

@@ -184,14 +184,20 @@ def test_markup_is_kept_as_text(hostile: Hostile) -> None:
     assert "&lt;" not in output
 
 
-def test_docs_table_matches_the_cases() -> None:
-    """docs/verification.md shows exactly this table under `## 실패 사례`."""
-    page = (ROOT / "docs" / "verification.md").read_text(encoding="utf-8")
-    section = page.split("\n## 실패 사례\n", 1)
-    assert len(section) == 2, "docs/verification.md has no `## 실패 사례` section"
+#: Each edition's verification page, and the heading its hostile-snippets table is under.
+PAGES = {"ko": (ROOT / "docs" / "verification.md", "## 실패 사례"),
+         "en": (ROOT / "docs" / "en" / "verification.md", "## Hostile snippets")}
+
+
+@pytest.mark.parametrize("language", PAGES)
+def test_docs_table_matches_the_cases(language: str) -> None:
+    """Each edition's verification page shows exactly this table under its hostile-snippets heading."""
+    path, heading = PAGES[language]
+    section = path.read_text(encoding="utf-8").split(f"\n{heading}\n", 1)
+    assert len(section) == 2, f"{path.relative_to(ROOT)} has no `{heading}` section"
     body = section[1].split("\n## ", 1)[0]
     table = "\n".join(line for line in body.splitlines() if line.startswith("|")) + "\n"
-    assert table == markdown_table(), "run `python tests/hostile_cases.py` and paste its table into the page"
+    assert table == markdown_table(language), f"run `python tests/hostile_cases.py {language}` and paste its table into the page"
 
 
 def test_cases_are_unique_and_valid() -> None:
