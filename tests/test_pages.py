@@ -145,3 +145,19 @@ def test_every_language_fills_the_same_templates() -> None:
     reference = _fields(KOREAN)
     for language, text in TEXTS.items():
         assert _fields(text) == reference, language
+
+
+def test_an_output_is_shown_as_the_terminal_screen_with_a_note_where_that_differs() -> None:
+    """A progress counter's ``\\r`` overwrites: the page shows the final screen, names the step
+    and links to it; the plain text of an ordinary output needs no note."""
+    html = render(Entry(**{**vars(PASSED), "output": "10%\r100%\ndone\n"}))
+    assert "<code>100%\ndone\n</code>" in html and "10%" not in html
+    assert "<code>terminal-screen</code>" in html and 'href="../verification.md#terminal-screen"' in html
+    assert "terminal-screen" not in render(PASSED)
+
+
+def test_colours_a_snippet_prints_are_drawn_never_shown_as_escape_codes() -> None:
+    html = render(Entry(**{**vars(PASSED), "output": "\x1b[1;31mERROR\x1b[0m ok \x1b[38;5;208mx\x1b[7my\x1b[0m\n"}))
+    assert ('<span class="ansi-bold ansi-fg-red">ERROR</span> ok <span style="color: #ff8700">x</span>'
+            '<span class="ansi-fg-default-bg" style="background-color: #ff8700">y</span>\n</code>') in html
+    assert "\x1b" not in html and "[0m" not in html

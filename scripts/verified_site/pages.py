@@ -32,7 +32,7 @@ from verifier.drift_results import DeviceRecording, DeviceRecordings, DriftResul
 from verifier.report import Entry, Provenance, Status
 from verifier.snippets import release_of
 
-from . import fences
+from . import fences, terminal
 from .text import Text
 
 SNIPPETS_DIR = "snippets/"
@@ -267,6 +267,8 @@ class Context:
     """The page's source path relative to the docs folder: links start from its folder."""
     rules_page: str = "verification.md"
     rules_anchor: str = "normalization"
+    screen_anchor: str = terminal.STEP
+    """The section of ``rules_page`` that documents the ``terminal-screen`` step."""
     drift: DriftResults | None = None
     """``drift/results.json`` as committed; None where absent (boxes then say nothing of drift)."""
     drift_page: str = "drift.md"
@@ -317,22 +319,68 @@ def box(entry: Entry, context: Context, stash: Callable[[str], str], nonce: str)
         link = f"[{text.rules_link}]({context.link(context.rules_page, context.rules_anchor)})"
         notes.append(_paragraph(text.normalized.format(notes=text.normalization_separator.join(rules), link=link),
                                 "verified-output__normalized"))
-    shown = [] if output is None else [stash(_output_html(output, title, text)), ""]
+    shown: list[str] = []
+    if output is not None:
+        screen = terminal.render(output)
+        shown = [stash(_output_html(screen, title, text)), ""]
+        if screen.changed:
+            link = f"[{text.terminal_screen_link}]({context.link(context.rules_page, context.screen_anchor)})"
+            notes.append(_paragraph(text.terminal_screen.format(link=link), "verified-output__normalized"))
     return [f'<div class="verified-output" data-snippet="{html.escape(entry.path, quote=True)}" '
             f'data-status="{entry.status}" data-verified="{nonce}" markdown="1">', "", *shown,
             *(line for note in notes for line in (*note, "")), "</div>"]
 
 
-def _output_html(output: str, title: str, text: Text) -> str:
-    """The output block, folded with a summary taken from the output itself when it is long."""
+def _output_html(screen: terminal.Screen, title: str, text: Text) -> str:
+    """The output as a terminal's final screen shows it, folded with a summary taken from
+    that screen when it is long."""
+    body = "\n".join("".join(_span_html(span) for span in line) for line in screen.lines)
     block = (f'<div class="highlight"><span class="filename">{title}</span>'
-             f"<pre><code>{html.escape(output, quote=False)}</code></pre></div>")
-    lines = output.rstrip("\n").split("\n")
+             f"<pre><code>{body}</code></pre></div>")
+    lines = screen.text.rstrip("\n").split("\n")
     if len(lines) <= FOLD_OVER_LINES:
         return block
     summary = text.folded_output.format(lines=len(lines), first=html.escape(lines[0].strip()),
                                         last=html.escape(lines[-1].strip()))
     return f'<details class="example verified-output__folded"><summary>{summary}</summary>{block}</details>'
+
+
+def _span_html(span: terminal.Span) -> str:
+    """One span of one style: ``ansi-*`` classes (docs/assets/verified.css) for SGR attributes and
+    the 16 named colours, an inline colour for 256-palette and 24-bit ones."""
+    escaped = html.escape(span.text, quote=False)
+    style = span.style
+    if style.plain:
+        return escaped
+    fg, bg = (style.bg or "default-bg", style.fg or "default-fg") if style.inverse else (style.fg, style.bg)
+    classes = [f"ansi-{name}" for name in ("bold", "dim", "italic", "underline", "conceal", "strike")
+               if getattr(style, name)]
+    inline = []
+    for layer, colour in (("fg", fg), ("bg", bg)):
+        if colour is None:
+            continue
+        rgb = _rgb(colour)
+        if rgb is None:
+            classes.append(f"ansi-{layer}-{colour}")
+        else:
+            inline.append(f"{'color' if layer == 'fg' else 'background-color'}: {rgb}")
+    attributes = f' class="{" ".join(classes)}"' if classes else ""
+    attributes += f' style="{"; ".join(inline)}"' if inline else ""
+    return f"<span{attributes}>{escaped}</span>"
+
+
+def _rgb(colour: str) -> str | None:
+    """``#rrggbb`` for a 24-bit or 256-palette colour (xterm's cube and grey ramp); None for a named one."""
+    if colour.startswith("#"):
+        return colour
+    if not colour.startswith("palette-"):
+        return None
+    n = int(colour.removeprefix("palette-"))
+    if n >= 232:
+        grey = 8 + 10 * (n - 232)
+        return f"#{grey:02x}{grey:02x}{grey:02x}"
+    levels = [0 if v == 0 else 55 + 40 * v for v in ((n - 16) // 36, (n - 16) // 6 % 6, (n - 16) % 6)]
+    return "#" + "".join(f"{v:02x}" for v in levels)
 
 
 def _paragraph(markdown: str, css_class: str) -> list[str]:

@@ -36,6 +36,10 @@ class Text:
     """Text of the link from ``normalized`` to the page that documents the rules."""
     normalization_notes: dict[Normalization, str]
     """One clause per rule (HTML)."""
+    terminal_screen: str
+    """Under a box whose recorded bytes a terminal shows differently (``\\r``, escape codes): ``{link}``."""
+    terminal_screen_link: str
+    """Text of the link from ``terminal_screen`` to the section that documents the step."""
     recorded_title: str
     """Title of a box showing an output recorded elsewhere, for a snippet skipped here: ``{device}``."""
     skip_notice: str
@@ -112,6 +116,8 @@ KOREAN = Text(
         Normalization.MEMORY_ADDRESSES: "메모리 주소는 실행마다 달라 <code>0x…</code>로 표시했습니다",
         Normalization.MACHINE_PATHS: "머신마다 다른 경로는 <code>&lt;repo&gt;</code>, <code>&lt;site-packages&gt;</code> 같은 이름으로 바꿨습니다",
     },
+    terminal_screen="<code>terminal-screen</code>: 기록된 바이트 대신 터미널이 마지막에 보여 주는 화면을 표시합니다. {link}",
+    terminal_screen_link="단계 보기",
     recorded_title="{device}에서 기록된 출력 (이 빌드에서는 실행되지 않음)",
     skip_notice="⚠ 건너뜀: 이 사이트를 빌드한 머신에는 {device} 장치가 없어 이 스니펫을 실행하지 않았습니다.",
     recorded_on="기록: {where}",
@@ -198,6 +204,8 @@ ENGLISH = Text(
         Normalization.MACHINE_PATHS: ("paths that differ between machines are shown as names such as <code>&lt;repo&gt;</code> "
                                       "and <code>&lt;site-packages&gt;</code>"),
     },
+    terminal_screen="<code>terminal-screen</code>: shown as a terminal's final screen shows it, not as the recorded bytes. {link}",
+    terminal_screen_link="See the step",
     recorded_title="Output recorded on {device} (not run by this build)",
     skip_notice="⚠ Skipped: the machine that built this site has no {device} device, so this snippet did not run.",
     recorded_on="Recorded: {where}",
