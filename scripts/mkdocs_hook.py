@@ -4,9 +4,13 @@ Pages are expanded, gated and given their output boxes by the Markdown extension
 ``verified_site.extension``, which every engine runs. This hook adds what needs MkDocs'
 build events:
 
-* the verifier runs by itself before any page renders (``scripts/verify.py`` as its own
-  process: forking inside ``mkdocs serve``'s threaded process is unsafe), and its report is
-  what the extension reads;
+* the verifier runs as its own process (:mod:`verifier.client`: forking inside
+  ``mkdocs serve``'s threaded process is unsafe), and its report is what the extension
+  reads. It starts at ``on_config``, so its ``import torch`` overlaps MkDocs' own work, and
+  the build waits for it only before the first page that includes a snippet. Under
+  ``mkdocs serve`` one warm verifier (``verify.py --serve``) serves every rebuild of the
+  session, and ends with it; each serve session has its own report file, so a
+  ``verify.py`` run in a terminal meanwhile never changes what the served site reads;
 * the API reference's torch sources are copied before mkdocstrings starts;
 * a snippet no page includes is a warning, which ``--strict`` turns into a failure;
 * a post's reading time counts its prose, not its code and outputs (see ``on_page_content``);
@@ -21,10 +25,9 @@ import logging
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+import jinja2
 from material.plugins.blog.readtime import readtime
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -33,6 +36,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler
 
 from verified_site import api_sources, pages
+from verifier import client
 from verifier.report import ReportError, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,11 +55,35 @@ class _Build:
 
     def __init__(self) -> None:
         self.warnings: CountHandler | None = None
-        self.verified: set[str] = set()
+        self.verification: client.Run | client.WarmRun | None = None
+        self.verified: set[str] | None = None
         self.included: set[str] = set()
+        self.templates: jinja2.BytecodeCache | None = None
+
+
+class _Session:
+    """What a ``mkdocs serve`` session keeps between its builds: the warm verifier."""
+
+    def __init__(self) -> None:
+        self.warm: client.Warm | None = None
 
 
 _build = _Build()
+_session = _Session()
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    if command == "serve":
+        _session.warm = client.Warm(ROOT, ROOT / ".verify" / f"serve-{os.getpid()}.json")
+
+
+def on_shutdown() -> None:
+    if _build.verification is not None:
+        _build.verification.cancel()
+    if _session.warm is not None:
+        _session.warm.close()
+        _session.warm.report.unlink(missing_ok=True)
+        _session.warm = None
 
 
 @event_priority(100)  # before mkdocstrings' on_config: its handler reads `paths` when it starts
@@ -66,8 +94,17 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         api_sources.prepare(ROOT)
     except api_sources.TorchMissing as exc:
         raise PluginError(str(exc)) from exc
+    # Started now, waited for before the first page that includes a snippet (_await_verification).
+    if _session.warm is not None:
+        report = _session.warm.report
+        _build.verification = _session.warm.request()
+    else:
+        report = REPORT
+        _build.verification = client.start(ROOT, report)
+    _build.verified = None
     # The extension reads the report this hook's verifier run writes, wherever mkdocs runs from.
-    config.mdx_configs[EXTENSION] = {**config.mdx_configs.get(EXTENSION, {}), "report": str(REPORT), "root": str(ROOT)}
+    config.mdx_configs[EXTENSION] = {**config.mdx_configs.get(EXTENSION, {}), "report": str(report), "root": str(ROOT)}
+    _cache_templates(config)
     _build.config = config
     _build.final_dir = Path(config.site_dir)
     _build.partial_dir = _build.final_dir.with_name(f".{_build.final_dir.name}.partial-{os.getpid()}")
@@ -81,24 +118,54 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
-def on_pre_build(config: MkDocsConfig) -> None:
-    """Run the verifier before anything is written; its own message is the build's error."""
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "verify.py"), "--report", str(REPORT)],
-        cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-    )
-    if result.returncode != 0:
-        raise PluginError(f"snippet verification failed; nothing was published.\n{result.stdout}{result.stderr}".rstrip())
-    for line in result.stdout.splitlines():
+def _await_verification() -> set[str]:
+    """Wait for this build's verification (once); its own message is the build's error."""
+    if _build.verified is not None:
+        return _build.verified
+    assert _build.verification is not None
+    result = _build.verification.wait()
+    if result.status != 0:
+        raise PluginError(f"snippet verification failed; nothing was published.\n{result.output}".rstrip())
+    for line in result.output.splitlines():
         log.info(line)
     try:
-        _build.verified = {entry.path for entry in load(REPORT).entries}
+        _build.verified = {entry.path for entry in load(Path(_build.config.mdx_configs[EXTENSION]["report"])).entries}
     except ReportError as exc:
         raise PluginError(str(exc)) from exc
+    return _build.verified
+
+
+def on_pre_build(config: MkDocsConfig) -> None:
+    # After mkdocstrings' on_config made its handlers, before any page renders with them.
+    mkdocstrings = config.plugins.get("mkdocstrings")
+    if mkdocstrings is not None:  # the API reference's own environment
+        mkdocstrings.handlers.get_handler("python").env.bytecode_cache = _build.templates
+
+
+def _cache_templates(config: MkDocsConfig) -> None:
+    """Keep compiled templates between builds (``.cache/templates``): compiling them anew was a
+    fifth of a rebuild under ``mkdocs serve``. Every environment the theme makes gets the
+    cache (MkDocs' own, and the ones Material's plugins make to translate their labels), and
+    mkdocstrings' (``on_pre_build``). Jinja checks each template's source, and its own version,
+    before it uses cached code."""
+    folder = ROOT / ".cache" / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    _build.templates = jinja2.FileSystemBytecodeCache(str(folder))
+    theme, make_env = config.theme, config.theme.get_env
+
+    def get_env() -> jinja2.Environment:
+        env = make_env()
+        env.bytecode_cache = _build.templates
+        return env
+
+    theme.get_env = get_env  # type: ignore[method-assign]
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, **_: object) -> str:
-    _build.included.update(include.path for include in pages.find_includes(markdown))
+    includes = pages.find_includes(markdown)
+    if includes:
+        _await_verification()  # the extension reads the report while it converts this page
+    _build.included.update(include.path for include in includes)
     return markdown
 
 
@@ -123,7 +190,7 @@ _CODE_BLOCK = re.compile(r'<div class="highlight">(?:(?!<div class="highlight">)
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    unused = sorted(_build.verified - _build.included)
+    unused = sorted(_await_verification() - _build.included)
     if unused:
         # A warning, not an error: authors record a snippet before a page includes it and
         # preview drafts with `mkdocs serve`; `mkdocs build --strict` (CI, deploys) refuses it.
@@ -135,6 +202,8 @@ def on_post_build(config: MkDocsConfig) -> None:
 
 
 def on_build_error(error: Exception) -> None:
+    if _build.verification is not None:
+        _build.verification.cancel()
     _discard()
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from projects import Project
 from verified_site import engines, fences
+from verified_site.extension import EXCERPT_REST, _unverified_python, excerpt_lines
 from verifier.report import Status, load
 
 OK = 'print("ok")\n'
@@ -172,3 +173,38 @@ def test_no_report_is_refused(project: Project, tmp_path: Path) -> None:
 def test_all_problems_of_a_page_are_named_at_once(project: Project) -> None:
     message = refused(project, INTRO + "```python\nprint(1)\n```\n\n```py2\nprint 2\n```\n", 5)
     assert "<page>:9: " in message
+
+
+@pytest.mark.parametrize(("page_html", "found"), [
+    ("<pre class='language-python'>x</pre>", ["Python code"]),
+    ("<PRE CLASS=python>x</PRE>", ["Python code"]),
+    ('<div title="a>b" class="language-py">x</div>', ["Python code"]),
+    ('<div class="verified-output">forged</div>', ["a verified-output box"]),
+    ('<div data-verified="other"><pre class="language-python">x</pre></div>', ["Python code"]),
+    ('<div data-verified="nonce"><div></div></div><pre class="language-python">after</pre>', ["Python code"]),
+    ('<div data-verified="nonce"><pre class="language-python">a</pre></div>'
+     '<div data-verified="nonce"><pre class="language-python">b</pre></div><pre class="lang-py">c</pre>', ["Python code"]),
+    ('<!-- <pre class="language-python"></pre> -->', []),
+    ("<script>let s = '<pre class=\"language-python\">';</script>", []),
+    ('<div data-verified="nonce"><div><pre class="language-python">ok</pre></div></div>', []),
+    ('<pre class="language-python" data-verified="nonce">ok</pre>', []),
+    ('<code class="language-text">x</code><div class="highlight"><span class="kn">import</span></div>', []),
+])
+def test_the_html_scan_finds_python_outside_stamped_elements(page_html: str, found: list[str]) -> None:
+    """Step 3's scan reads tags as a browser does: case, quoting, comments and script text."""
+    assert [what for what, _ in _unverified_python(page_html, "nonce", None)] == found
+
+
+def test_the_html_scan_trusts_mkdocstrings_blocks_only_on_pages_that_use_it() -> None:
+    block = '<div class="doc doc-object"><pre class="language-python">source</pre></div>'
+    assert _unverified_python(block, "nonce", "doc-object") == []
+    assert len(_unverified_python(block, "nonce", None)) == 1
+
+
+def test_an_excerpt_converts_only_what_precedes_its_separator() -> None:
+    """Material converts a post once per view listing it, and keeps the excerpt: the rest is not converted."""
+    post = ["# Title", "", "Intro with [a link](x.md).", "", "<!-- more -->", "", "```python", '--8<-- "snippets/t/ok.py"', "```"]
+    assert excerpt_lines(post, "<!-- more -->") == [*post[:5], "", EXCERPT_REST]
+    assert excerpt_lines(post[:3], "<!-- more -->") == post[:3]  # no separator: the whole post is the excerpt
+    for definition in ("[x]: https://example.org", "[^1]: a footnote", "*[HTML]: an abbreviation"):
+        assert excerpt_lines([*post, "", definition], "<!-- more -->") == [*post, "", definition]

@@ -7,7 +7,9 @@ engine leaves that context on the Markdown instance in its own way; reading it i
 only engine-specific code the extension has:
 
 * MkDocs (and ProperDocs, its continuation) register a ``relpath`` treeprocessor that
-  holds the page's ``File``;
+  holds the page's ``File``; Material's blog converts each post again for every view that
+  lists it (blog index, archive, category), with an ``excerpt`` treeprocessor added, and
+  keeps only what precedes its excerpt separator;
 * Zensical registers a ``ContextPreprocessor`` holding the page's source path;
 * plain Python-Markdown (tests, other tools) has neither: the page is ``<page>``.
 """
@@ -33,6 +35,8 @@ class PageInfo:
     """The docs folder, for pages the extension reads itself (the drift page's claims)."""
     language: str | None = None
     """The site's language (``theme.language``): the edition the page belongs to."""
+    excerpt_separator: str | None = None
+    """Set when the engine converts the page only to cut an excerpt before this line."""
 
     @property
     def shown(self) -> str:
@@ -56,7 +60,7 @@ def page_info(md: Markdown) -> PageInfo:
         config = getattr(relpath, "config", None)
         if file is not None and config is not None:
             return PageInfo(PurePosixPath(file.src_uri), Path(file.abs_src_path) if file.abs_src_path else None,
-                            Path(config["docs_dir"]), _language(config["theme"]))
+                            Path(config["docs_dir"]), _language(config["theme"]), _excerpt_separator(md, config))
     for processor in md.preprocessors:  # Zensical
         if type(processor).__name__ == "ContextPreprocessor":
             page, config = getattr(processor, "page", None), getattr(processor, "config", None)
@@ -64,6 +68,14 @@ def page_info(md: Markdown) -> PageInfo:
                 docs = Path(config["docs_dir"])
                 return PageInfo(PurePosixPath(page.path), docs / page.path, docs, _language(config.get("theme")))
     return UNKNOWN_PAGE
+
+
+def _excerpt_separator(md: Markdown, config: object) -> str | None:
+    """Material's blog excerpt separator, when ``md`` converts a post for a view's excerpt."""
+    if "excerpt" not in md.treeprocessors:
+        return None
+    blog = getattr(config, "plugins", {}).get("material/blog")
+    return getattr(getattr(blog, "config", None), "post_excerpt_separator", None)
 
 
 def _language(theme: object) -> str | None:

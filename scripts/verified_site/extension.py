@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import re
 import secrets
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,8 @@ class _MarkIncludes(Preprocessor):
         page.begin(lines)
         if page.autodoc:
             return lines
+        if page.info.excerpt_separator:
+            lines = excerpt_lines(lines, page.info.excerpt_separator)
         problems = [pages.Problem(i + 1 + page.offset, "the page writes a verified-output box or marker by hand; "
                                                         "boxes come only from verified snippet includes")
                     for i, line in enumerate(lines) if any(word in line for word in _FORGEABLE)]
@@ -175,6 +177,27 @@ class _MarkIncludes(Preprocessor):
         sources = [(p.relative_to(docs).as_posix(), p.read_text(encoding="utf-8-sig")) for p in sorted(docs.rglob("*.md"))]
         claims = drift_page.claims_from_pages(sources)
         return drift_page.render(results, claims, self.page.text, self.page.info.source.as_posix()).split("\n")
+
+
+#: Markdown definitions that reach back to text before them: links by reference, footnotes, abbreviations.
+_DEFINITION = re.compile(r"^ {0,3}(?:\[[^\]]+\]:|\*\[)")
+#: What stands for the rest of a post in an excerpt's conversion: the engine only needs to see that there is more.
+EXCERPT_REST = "<!-- the rest of the post: not converted for an excerpt -->"
+
+
+def excerpt_lines(lines: list[str], separator: str) -> list[str]:
+    """The lines an excerpt needs: up to its separator, with :data:`EXCERPT_REST` after it.
+
+    Material's blog converts a whole post once for each view that lists it (three here) and
+    keeps the HTML before the separator; the rest (every snippet, box and highlighted block
+    of the post) was converted only to be dropped, four tenths of a rebuild. The excerpt is
+    the same without it unless a definition after the separator reaches back into the
+    excerpt (a reference link, a footnote, an abbreviation): then the whole post is kept.
+    """
+    cut = next((i for i, line in enumerate(lines) if line.strip() == separator), None)
+    if cut is None or any(_DEFINITION.match(line) for line in lines[cut + 1:]):
+        return lines
+    return [*lines[:cut + 1], "", EXCERPT_REST]
 
 
 class _Gate(Preprocessor):
@@ -305,12 +328,9 @@ class _CheckHtml(Postprocessor):
             return text
         stamp = f'data-verified="{page.nonce}"'
         autodoc = any(_AUTODOC.match(line) for line in page.source)
-        finder = _UnverifiedPython(page.nonce, _AUTODOC_CLASS if autodoc else None)
-        finder.feed(text)
-        finder.close()
         problems = [pages.Problem(self._line_of(tag), f"{what} in HTML the gate did not make ({tag[:80]}); Python reaches "
                                                       "a page only as a verified snippet include or a quotation")
-                    for what, tag in finder.found]
+                    for what, tag in _unverified_python(text, page.nonce, _AUTODOC_CLASS if autodoc else None)]
         if problems:
             raise page.refuse(problems)
         return text.replace(f" {stamp}", "")
@@ -323,35 +343,79 @@ class _CheckHtml(Postprocessor):
         return 1 + self.page.offset
 
 
-class _UnverifiedPython(HTMLParser):
-    """Elements marked as Python code, or as a verified box, outside what the gate stamped."""
+#: What a browser does not read as tags: comments, declarations, and the contents of
+#: raw-text elements (a ``<pre class="language-python">`` in a script's string is no code block).
+_NOT_TAGS = re.compile(r"<!--.*?(?:-->|\Z)|<![^>]*>|<\?[^>]*>|<(script|style|textarea|title)\b[^>]*>.*?(?:</\1\s*>|\Z)",
+                       re.S | re.I)
+#: A start tag: its name and its attributes (quoted values may hold ``>``).
+_START_TAG = re.compile(r"""<([a-zA-Z][^\s/>]*)((?:\s*[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*/?>""")
+_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 
-    def __init__(self, nonce: str, exempt_class: str | None) -> None:
-        super().__init__(convert_charrefs=True)
-        self.nonce = nonce
-        self.exempt_class = exempt_class
-        self.open: list[tuple[str, bool]] = []
-        self.found: list[tuple[str, str]] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        classes = (values.get("class") or "").split()
-        inside = bool(self.open) and self.open[-1][1]
-        trusted = inside or values.get("data-verified") == self.nonce or (
-            self.exempt_class is not None and self.exempt_class in classes)
-        if not trusted:
-            python = [c for c in classes if fences.is_python(c.removeprefix("language-").removeprefix("lang-"))
-                      and (c.startswith(("language-", "lang-")) or tag in ("pre", "code"))]
-            if python or any(c.startswith("verified-output") for c in classes):
-                self.found.append(("Python code" if python else "a verified-output box", self.get_starttag_text() or tag))
-        if tag not in _VOID:
-            self.open.append((tag, trusted))
+def _unverified_python(text: str, nonce: str, exempt_class: str | None) -> list[tuple[str, str]]:
+    """Elements marked as Python code, or as a verified box, outside what the gate stamped.
 
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self.open) - 1, -1, -1):
-            if self.open[i][0] == tag:
-                del self.open[i:]
-                return
+    A scan with regular expressions rather than :class:`html.parser.HTMLParser`: it runs on
+    every page of every build (four times for a post, with Material's blog excerpts) and the
+    parser's per-tag cost was a fifth of a ``mkdocs serve`` rebuild. Trusted elements (the
+    stamp ``data-verified="<nonce>"``, or mkdocstrings' own ``exempt_class``) are found first,
+    each with the extent of its matching end tag; then every element with a class attribute
+    is checked against them.
+    """
+    shown = _NOT_TAGS.sub(lambda m: " " * len(m.group()), text)
+    trusted: list[tuple[int, int]] = []
+    suspects: list[tuple[int, str, str]] = []
+    # A highlighted page repeats a few tags thousands of times (`<span class="k">`): each
+    # distinct tag is read once.
+    seen: dict[tuple[str, str], str | None] = {}
+    for tag in _START_TAG.finditer(shown):
+        key: tuple[str, str] = (tag.group(1), tag.group(2))
+        verdict = seen.get(key, "")
+        if verdict == "":
+            verdict = seen[key] = _verdict(key[0].lower(), key[1], nonce, exempt_class)
+        if verdict == _TRUSTED:
+            trusted.append((tag.start(), _element_end(shown, key[0].lower(), tag.end())))
+        elif verdict is not None:
+            suspects.append((tag.start(), verdict, tag.group()))
+    return [(what, tag) for at, what, tag in suspects if not any(start < at < end for start, end in trusted)]
+
+
+_TRUSTED = "trusted"
+
+
+def _verdict(name: str, attributes: str, nonce: str, exempt_class: str | None) -> str | None:
+    """One start tag: :data:`_TRUSTED`, what it wrongly marks (``Python code``, ``a verified-output box``), or None."""
+    if "class" not in attributes.lower() and "data-verified" not in attributes.lower():
+        return None
+    values = {a.group(1).lower(): html.unescape(next((v for v in a.group(2, 3, 4) if v is not None), ""))
+              for a in _ATTRIBUTE.finditer(attributes)}
+    classes = values.get("class", "").split()
+    if values.get("data-verified") == nonce or (exempt_class is not None and exempt_class in classes):
+        return _TRUSTED
+    if any(fences.is_python(c.removeprefix("language-").removeprefix("lang-"))
+           and (c.startswith(("language-", "lang-")) or name in ("pre", "code")) for c in classes):
+        return "Python code"
+    if any(c.startswith("verified-output") for c in classes):
+        return "a verified-output box"
+    return None
+
+
+def _element_end(text: str, name: str, start: int) -> int:
+    """Where the element whose start tag ends at ``start`` ends: after its matching end tag
+    (same-name tags nest), or at the end of the text when it is never closed."""
+    if name in _VOID:
+        return start
+    depth = 1
+    for tag in _same_name(name).finditer(text, start):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return tag.start()
+    return len(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _same_name(name: str) -> re.Pattern[str]:
+    return re.compile(rf"<(/?){re.escape(name)}(?=[\s/>])", re.I)
 
 
 def _front_matter_lines(file: Path | None, lines: list[str]) -> int:

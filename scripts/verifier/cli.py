@@ -25,7 +25,7 @@ from . import __version__, watch
 from .cache import Cache, Fingerprint, distributions_of, environment_parts, file_digest, fingerprint, sha256, why_changed
 from .judge import Verdict, judge, mismatch_diff
 from .normalize import Normalizer
-from .options import EXIT_CHANGED, EXIT_FAILED, EXIT_PASSED, EXIT_SIGNAL_BASE, EXIT_USAGE, build_parser, runs
+from .options import EXIT_CHANGED, EXIT_FAILED, EXIT_PASSED, EXIT_SIGNAL_BASE, EXIT_USAGE, parse, runs
 from .processes import end_descendants
 from .report import Entry, Environment, Report, Status, write
 from .runner import Job, Outcome, available_devices, prepare_parent, run_jobs
@@ -95,11 +95,15 @@ def _interrupt(signum: int, _frame: types.FrameType | None) -> NoReturn:
 
 
 def main(root: Path, argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     root = (args.root or root).resolve()
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
     try:
+        if args.serve:
+            from .serve import serve
+
+            return serve(root, args, _verify)
         return _verify(root, args)
     except (Interrupted, KeyboardInterrupt) as exc:
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT

@@ -61,9 +61,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="snippets run at once (default: CPU count)")
     parser.add_argument("--report", type=Path,
                         help="where to write the JSON report, atomically (default: .verify/report.json)")
+    parser.add_argument("--serve", action="store_true",
+                        help="stay running (for mkdocs serve): verify once per line read on stdin, each time "
+                             "printing the usual output and then `verify.py --serve: exit status N`; end at end of input")
+    parser.add_argument("--serve-pending", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"verifier {__version__}")
     return parser
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, checked: ``--serve`` verifies as a plain run does (it records nothing)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.serve and (args.update or args.twice):
+        parser.error("--serve runs as a plain run does; run --update and --twice by themselves")
+    return args
 
 
 def runs(args: argparse.Namespace) -> int:

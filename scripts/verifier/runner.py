@@ -71,7 +71,7 @@ SEED = 0
 _READ_CHUNK = 65536
 
 #: torch's default intra-op thread count here (``"default"``), read in the fork server right after ``import torch``.
-_THREADS = {"default": 1}
+_THREADS: dict[str, int] = {}
 #: Descriptors of this fork server that a snippet's process must not hold (closed in each child).
 PRIVATE_FDS: set[int] = set()
 #: Installed modules this fork server had imported when it started forking: every child has them.
@@ -161,8 +161,9 @@ def prepare_parent(preload: list[str]) -> int:
     torch = import_torch()
     become_subreaper()
     _site_dirs()  # computed once here, inherited by every child
-    # Read before setting it: the count `python <snippet>` starts with (it creates no thread pool).
-    _THREADS["default"] = torch.get_num_threads()
+    # Read before setting it, once (a --serve verifier prepares again for each run): the
+    # count `python <snippet>` starts with (it creates no thread pool).
+    _THREADS.setdefault("default", torch.get_num_threads())
     torch.set_num_threads(1)
     for name in preload:
         if importlib.util.find_spec(name) is not None:

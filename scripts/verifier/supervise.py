@@ -22,6 +22,7 @@ fixed when an interpreter starts). The supervisor:
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 import sys
@@ -29,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .options import EXIT_OVERTIME, EXIT_SIGNAL_BASE, HASH_SEEDS, build_parser, runs
+from .options import EXIT_OVERTIME, EXIT_SIGNAL_BASE, HASH_SEEDS, parse, runs
 from .processes import become_subreaper, die_with_parent, end_descendants, has_children
 from .snippets import Settings, SnippetError, discover, load_snippet
 
@@ -42,6 +43,8 @@ SLACK_S = 60.0
 PER_RUN_S = 1.0
 #: Seconds the verifier gets to end its children itself after a SIGTERM before it is killed.
 GRACE_S = 5.0
+#: Longest single wait for a signal: an unbounded (``--serve``) session still wakes now and then.
+WAKE_S = 3600.0
 #: Set in the verifier proper's environment (to the supervisor's pid): it is the verifier, not another supervisor.
 SUPERVISOR_ENV = "VERIFY_SUPERVISOR_PID"
 
@@ -87,11 +90,13 @@ def _makespan(limits: list[float], workers: int) -> float:
 
 def main(script: Path, argv: list[str]) -> int:
     """Parse the command line (``--help``, ``--version`` and usage errors end here), bound the run, supervise it."""
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     root = (args.root or script.resolve().parent.parent).resolve()
     env = {**os.environ, "PYTHONHASHSEED": HASH_SEEDS[0], SUPERVISOR_ENV: str(os.getpid())}
-    return supervise([sys.executable, str(script), *argv], env,
-                     lambda: run_bound(root, args.paths, args.pattern, args.jobs, twice=runs(args) == 2))
+    # A --serve session has no end; the caller bounds each of its runs (verifier.client does).
+    bound: float | Callable[[], float] = (math.inf if args.serve else
+                                          lambda: run_bound(root, args.paths, args.pattern, args.jobs, twice=runs(args) == 2))
+    return supervise([sys.executable, str(script), *argv], env, bound)
 
 
 def supervise(command: list[str], env: dict[str, str], bound: float | Callable[[], float]) -> int:
@@ -117,9 +122,11 @@ def supervise(command: list[str], env: dict[str, str], bound: float | Callable[[
         stopped_by = signal.SIGTERM if orphaned else None
         while status is None and stopped_by is None:
             remaining = deadline - time.monotonic()
-            info = signal.sigtimedwait(watched, remaining) if remaining > 0 else None
-            if info is None:
+            if remaining <= 0:
                 break
+            info = signal.sigtimedwait(watched, min(remaining, WAKE_S))
+            if info is None:
+                continue
             if info.si_signo != signal.SIGCHLD:
                 stopped_by = signal.Signals(info.si_signo)
                 break
