@@ -14,12 +14,14 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+from projects import Project
 from verifier import __version__
 from verifier.report import Entry, Environment, Report, Status, write
 
@@ -206,7 +208,7 @@ def test_pip_downloads_are_cached(name: str) -> None:
     for job_id, job in workflow["jobs"].items():
         if not any("pip install" in c for c in _runs(job)):
             continue
-        caches = _uses(job, "actions/cache")
+        caches = [c for c in _uses(job, "actions/cache") if c["with"]["path"] == job["env"].get("PIP_CACHE_DIR")]
         assert len(caches) == 1, f"{name}:{job_id} has no pip cache"
         assert caches[0]["with"]["path"] == job["env"]["PIP_CACHE_DIR"]
         assert "hashFiles('requirements.txt'" in caches[0]["with"]["key"]
@@ -266,6 +268,64 @@ def test_ci_fails_when_a_tracked_file_changed_during_tests_or_build(ci: dict, tm
     dirty = run_step()
     assert dirty.returncode == 1
     assert "::error::tracked files changed" in dirty.stdout and " M snippets/x.out" in dirty.stdout
+
+
+VERIFY_CACHE = ".verify/cache.json"
+#: The cache key's scope: `main` only for pushes to main, the runs that deploy.
+SCOPE = "${{ " + MAIN_ONLY + " && 'main' || 'branch' }}"
+
+
+def _verification_cache(ci: dict) -> dict:
+    caches = [c for c in _uses(ci["jobs"]["verify"], "actions/cache") if c["with"]["path"] == VERIFY_CACHE]
+    assert len(caches) == 1, f"the verify job should cache {VERIFY_CACHE} once"
+    return caches[0]
+
+
+def test_ci_restores_verification_results_before_anything_verifies(ci: dict) -> None:
+    job = ci["jobs"]["verify"]
+    cache = _verification_cache(ci)
+    first_verify = min(i for i, s in enumerate(job["steps"]) if s.get("run", "").strip() in (TEST, BUILD))
+    assert _index(job, cache) < first_verify
+    # The key changes with everything that can change a result, so each new state is saved.
+    key = cache["with"]["key"]
+    for inputs in ("'requirements.txt'", "'scripts/verify.py'", "'scripts/verifier/**'", "'snippets/**'"):
+        assert inputs in key, f"the key ignores {inputs}"
+    assert "py3.11" in key and CONTAINER.startswith("python:3.11")
+
+
+@pytest.mark.parametrize(("event", "ref", "scope"), [
+    ("push", "refs/heads/main", "main"), ("pull_request", "refs/pull/7/merge", "branch"), ("push", "refs/heads/feature", "branch"),
+])
+def test_ci_main_never_restores_what_a_pull_request_saved(ci: dict, event: str, ref: str, scope: str) -> None:
+    """The keys a run writes and may restore, with the workflow's own expressions evaluated."""
+    cache = _verification_cache(ci)
+    assert cache["with"]["key"].startswith(f"verify-{SCOPE}-")
+    written = f"verify-{scope}-"
+    restored = [line.strip().replace(SCOPE, scope) for line in cache["with"]["restore-keys"].splitlines() if line.strip()]
+    assert all("${{" not in prefix for prefix in restored), restored
+    on_main = event == "push" and ref == "refs/heads/main"
+    assert (scope == "main") == on_main
+    if on_main:
+        assert all(prefix.startswith("verify-main-") for prefix in restored), "main restores only what main saved"
+    else:
+        assert written == "verify-branch-" and "verify-main-py3.11-" in restored
+
+
+def test_a_restored_cache_never_makes_a_changed_expectation_pass(tmp_path: Path) -> None:
+    """What CI does across runs: a fresh checkout elsewhere gets the cache of a run in which the
+    snippet passed; its results are reused while nothing changed, and an edited .out runs again."""
+    earlier, later = Project(tmp_path / "earlier"), Project(tmp_path / "later")
+    for project in (earlier, later):
+        project.snippet("t/claim", 'print("claim")\n', "claim\n")
+    assert earlier.verify().rc == 0
+    (later.root / ".verify").mkdir()
+    shutil.copy(earlier.root / VERIFY_CACHE, later.root / VERIFY_CACHE)
+    reused = later.verify()
+    assert reused.rc == 0 and reused.entry("snippets/t/claim.py").cached, reused.stdout
+    later.write("snippets/t/claim.out", "what the page would claim\n")
+    changed = later.verify()
+    assert changed.rc == 1, changed.stdout
+    assert changed.entry("snippets/t/claim.py").status is Status.FAILED and not changed.entry("snippets/t/claim.py").cached
 
 
 def test_ci_uploads_screenshots_even_when_tests_fail(ci: dict) -> None:
