@@ -158,6 +158,6 @@ def test_an_output_is_shown_as_the_terminal_screen_with_a_note_where_that_differ
 
 def test_colours_a_snippet_prints_are_drawn_never_shown_as_escape_codes() -> None:
     html = render(Entry(**{**vars(PASSED), "output": "\x1b[1;31mERROR\x1b[0m ok \x1b[38;5;208mx\x1b[7my\x1b[0m\n"}))
-    assert ('<span class="ansi-bold ansi-fg-red">ERROR</span> ok <span style="color: #ff8700">x</span>'
-            '<span class="ansi-fg-default-bg" style="background-color: #ff8700">y</span>\n</code>') in html
+    assert ('<span class="ansi-bold" style="color: var(--ansi-red)">ERROR</span> ok <span style="color: #ff8700">x</span>'
+            '<span style="color: var(--md-code-bg-color); background-color: #ff8700">y</span>\n</code>') in html
     assert "\x1b" not in html and "[0m" not in html

@@ -346,8 +346,8 @@ def _output_html(screen: terminal.Screen, title: str, text: Text) -> str:
 
 
 def _span_html(span: terminal.Span) -> str:
-    """One span of one style: ``ansi-*`` classes (docs/assets/verified.css) for SGR attributes and
-    the 16 named colours, an inline colour for 256-palette and 24-bit ones."""
+    """One span of one style: ``ansi-*`` classes for SGR attributes (docs/assets/verified.css),
+    an inline colour for its colours (the 16 named ones as that stylesheet's variables)."""
     escaped = html.escape(span.text, quote=False)
     style = span.style
     if style.plain:
@@ -355,26 +355,21 @@ def _span_html(span: terminal.Span) -> str:
     fg, bg = (style.bg or "default-bg", style.fg or "default-fg") if style.inverse else (style.fg, style.bg)
     classes = [f"ansi-{name}" for name in ("bold", "dim", "italic", "underline", "conceal", "strike")
                if getattr(style, name)]
-    inline = []
-    for layer, colour in (("fg", fg), ("bg", bg)):
-        if colour is None:
-            continue
-        rgb = _rgb(colour)
-        if rgb is None:
-            classes.append(f"ansi-{layer}-{colour}")
-        else:
-            inline.append(f"{'color' if layer == 'fg' else 'background-color'}: {rgb}")
+    inline = [f"{prop}: {_css_colour(colour)}" for prop, colour in (("color", fg), ("background-color", bg))
+              if colour is not None]
     attributes = f' class="{" ".join(classes)}"' if classes else ""
     attributes += f' style="{"; ".join(inline)}"' if inline else ""
     return f"<span{attributes}>{escaped}</span>"
 
 
-def _rgb(colour: str) -> str | None:
-    """``#rrggbb`` for a 24-bit or 256-palette colour (xterm's cube and grey ramp); None for a named one."""
+def _css_colour(colour: str) -> str:
+    """A :class:`terminal.Style` colour in CSS: ``#rrggbb``, or a variable of the page's theme."""
     if colour.startswith("#"):
         return colour
+    if colour in ("default-fg", "default-bg"):  # inverse video swaps the theme's own colours
+        return f"var(--md-code-{colour.removeprefix('default-')}-color)"
     if not colour.startswith("palette-"):
-        return None
+        return f"var(--ansi-{colour})"
     n = int(colour.removeprefix("palette-"))
     if n >= 232:
         grey = 8 + 10 * (n - 232)
