@@ -16,6 +16,7 @@ import signal
 import sys
 import time
 import types
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -246,15 +247,10 @@ def _prepare_jobs(plans: list[Planned], runs: int) -> tuple[tuple[str, ...], lis
         except SyntaxError as exc:
             plan.compile_error = SnippetError(f"{plan.rel}:{exc.lineno}", f"SyntaxError: {exc.msg}")
 
-    def triggers(plan: Planned) -> list[str]:
-        return [module for module, word in PRELOAD_TRIGGERS.items() if word in plan.snippet.source]
-
-    needing = [module for plan, _ in compiled for module in triggers(plan)]
-    # Each fork server runs one of the runs: a module is worth preloading when several of its snippets need it.
-    preload = sorted({module for module in needing if needing.count(module) > 1})
+    preload = preloads(plan.snippet.source for plan, _ in compiled)
     prepare_parent(preload)
     devices = tuple(available_devices())
-    compiled.sort(key=lambda item: not triggers(item[0]))  # stable: otherwise in path order
+    compiled.sort(key=lambda item: not _triggers(item[0].snippet.source))  # stable: otherwise in path order
     jobs = [
         Job(key=plan.rel, path=plan.snippet.path, code=code, settings=plan.snippet.settings, attempt=attempt,
             source=plan.snippet.source)
@@ -262,6 +258,19 @@ def _prepare_jobs(plans: list[Planned], runs: int) -> tuple[tuple[str, ...], lis
         for attempt in range(runs)
     ]
     return devices, jobs, preload
+
+
+def preloads(sources: Iterable[bytes]) -> list[str]:
+    """The heavy modules a fork server imports itself: those that several of these snippets would import.
+
+    Each fork server runs one of the runs, so the count is per run.
+    """
+    needing = [module for source in sources for module in _triggers(source)]
+    return sorted({module for module in needing if needing.count(module) > 1})
+
+
+def _triggers(source: bytes) -> list[str]:
+    return [module for module, word in PRELOAD_TRIGGERS.items() if word in source]
 
 
 def _written(plans: list[Planned], changed: set[str]) -> dict[str, list[str]]:
