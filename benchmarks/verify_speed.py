@@ -12,9 +12,10 @@ of ``--runs`` (default 3) whole-process timings:
 * cached verify (the same command again, nothing changed): ≤ 0.2× ``import torch``;
 * the per-snippet cost, the slope of cold verify time between the site's snippets and
   ``--snippets`` (~500) of them (copies of its folders in a temporary project): ≤ 1.5× the
-  fork floor, the median time to fork a process in the fork server's state (torch
-  imported, and what the verifier preloads for that snippet set) and reap it after an
-  immediate exit, divided by the workers (the verifier's default ``--jobs``);
+  fork floor, the median time to fork a process in the state of the fork server that forks
+  each snippet (torch imported; for a snippet that needs it, ``torch._dynamo`` preloaded)
+  and reap it after an immediate exit, averaged over the snippets and divided by the
+  workers (the verifier's default ``--jobs``);
 * cold verify of those ~500 snippets: ≤ 1.0× markdown-exec building one page that holds each
   of them as a ```` ```python exec="on" result="text" ```` block (Material,
   ``pymdownx.superfences``; ``pip install -r benchmarks/requirements.txt``);
@@ -46,6 +47,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from verifier.cli import needs, preloads
 from verifier.project import SITE_PARTS, VERIFIER_PARTS, copy_project
 from verifier.report import Status, load
 from verifier.snippets import discover
@@ -55,15 +57,17 @@ WORKERS = os.cpu_count() or 1
 #: Forks timed for the floor (their median is the figure).
 FLOOR_FORKS = 101
 
-#: Runs in a process in the fork server's state: the median fork-to-reap time of a child that exits at once.
+#: Runs in a process in a fork server's state, as :func:`verifier.runner.run_jobs` leaves it just before it
+#: forks (torch imported and the seeding done; with ``--preload``, the modules a preloading server imports):
+#: prints the median fork-to-reap time of a child that exits at once.
 FLOOR_SCRIPT = textwrap.dedent("""\
     import os, statistics, sys, time
     from pathlib import Path
-    from verifier.cli import preloads
-    from verifier.runner import prepare_parent
-    from verifier.snippets import discover
-    root = Path(sys.argv[1])
-    prepare_parent(preloads(path.read_bytes() for path in discover(root, root / "snippets", [], None)))
+    from verifier.runner import preload, prepare_parent, run_jobs
+    root, forks, modules = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+    prepare_parent()
+    preload(modules)
+    list(run_jobs([], root, 1))
     def once():
         started = time.perf_counter()
         pid = os.fork()
@@ -71,7 +75,7 @@ FLOOR_SCRIPT = textwrap.dedent("""\
             os._exit(0)
         os.waitpid(pid, 0)
         return time.perf_counter() - started
-    print(statistics.median(once() for _ in range(int(sys.argv[2]))))
+    print(statistics.median(once() for _ in range(forks)))
     sys.stdout.flush()
     os._exit(0)
 """)
@@ -160,8 +164,18 @@ def markdown_exec_project(snippets: list[Path], destination: Path) -> Path:
 
 
 def fork_floor(project: Path) -> float:
-    """The median fork-to-reap time, in a process in the state the fork server of ``project``'s run would be in."""
-    result = subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(project), str(FLOOR_FORKS)], cwd=project,
+    """The fork-to-reap time of a child that exits at once, averaged over ``project``'s snippets, each in the
+    state of the fork server that forks it (the verifier's, or the one that preloaded what it needs)."""
+    sources = [path.read_bytes() for path in claims(project)]
+    modules = preloads(sources)
+    needing = sum(1 for source in sources if needs(source, modules))
+    if WORKERS < 2 or not 0 < needing < len(sources):
+        return _fork_floor(project, modules if needing else [])  # one fork server: it preloads itself
+    return (_fork_floor(project, []) * (len(sources) - needing) + _fork_floor(project, modules) * needing) / len(sources)
+
+
+def _fork_floor(project: Path, modules: list[str]) -> float:
+    result = subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(project), str(FLOOR_FORKS), *modules], cwd=project,
                             env=env_for(project), capture_output=True, text=True, check=True)
     return float(result.stdout)
 

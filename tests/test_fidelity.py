@@ -27,7 +27,9 @@ def in_a_terminal(code: str, **env: str) -> str:
 
 
 THREADS = "import torch\n\nprint(torch.get_num_threads())\n"
-ENVIRONMENT = "import os\n\nprint(sorted(k for k in os.environ if k.startswith(('OMP_', 'VERIFY_'))), os.environ['PYTHONHASHSEED'])\n"
+OURS = "import os\n\nprint(sorted(k for k in os.environ if k.startswith(('OMP_', 'VERIFY_', 'GLIBC_'))))\n"
+ENVIRONMENT = OURS.replace("))))", "))), os.environ['PYTHONHASHSEED'])")
+GIVEN_TUNABLES = "import os\n\nprint(os.environ['GLIBC_TUNABLES'])\n"
 HASH = "print(hash('a string'))\n"
 
 
@@ -37,6 +39,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     project.snippet("f/threads", THREADS, in_a_terminal(THREADS))
     project.snippet("f/hash", HASH, in_a_terminal(HASH, PYTHONHASHSEED="0"))
     project.snippet("f/environment", ENVIRONMENT, in_a_terminal(ENVIRONMENT, PYTHONHASHSEED="0"))
+    project.snippet("f/ours", OURS, in_a_terminal(OURS))
     project.snippet("f/seeded", "import torch\n\ntorch.manual_seed(3)\nprint(torch.rand(2))\n",
                     in_a_terminal("import torch\n\ntorch.manual_seed(3)\nprint(torch.rand(2))\n"))
     return {"plain": project.verify("--no-cache"), "twice": project.verify("--twice")}
@@ -54,9 +57,18 @@ def test_the_second_run_uses_another_thread_count(runs: dict) -> None:
 
 
 def test_snippets_see_the_environment_they_were_given(runs: dict) -> None:
-    """Nothing the verifier sets for itself (OpenMP's wait policy while torch loads, the supervisor's pid) leaks."""
-    assert "OMP_WAIT_POLICY" not in os.environ, "this test needs an environment without it"
+    """Nothing the verifier sets for itself (OpenMP's wait policy while torch loads, the supervisor's pid, glibc's
+    huge pages for the fork servers) leaks."""
+    assert "OMP_WAIT_POLICY" not in os.environ and "GLIBC_TUNABLES" not in os.environ, "this test needs an environment without them"
     assert runs["plain"].entry("snippets/f/environment.py").status == Status.PASSED
+    assert runs["twice"].entry("snippets/f/ours.py").status == Status.PASSED  # the second run's fork server too
+
+
+def test_snippets_see_the_glibc_tunables_they_were_given(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    project.snippet("f/tunables", GIVEN_TUNABLES, "glibc.malloc.check=0\n")
+    run = project.verify("--twice", env={"GLIBC_TUNABLES": "glibc.malloc.check=0"})
+    assert run.rc == 0, run.stdout + run.stderr
 
 
 def test_the_first_run_has_hash_seed_0_and_the_second_another(runs: dict) -> None:

@@ -259,7 +259,7 @@ def _prepare_jobs(plans: list[Planned], runs: int) -> tuple[tuple[str, ...], lis
     compiled.sort(key=lambda item: not _triggers(item[0].snippet.source))  # stable: otherwise in path order
     jobs = [
         Job(key=plan.rel, path=plan.snippet.path, code=code, settings=plan.snippet.settings, attempt=attempt,
-            source=plan.snippet.source, needs=tuple(m for m in _triggers(plan.snippet.source) if m in preload))
+            source=plan.snippet.source, needs=needs(plan.snippet.source, preload))
         for plan, code in compiled if plan.snippet.settings.device in devices
         for attempt in range(runs)
     ]
@@ -273,6 +273,11 @@ def preloads(sources: Iterable[bytes]) -> list[str]:
     """
     needing = [module for source in sources for module in _triggers(source)]
     return sorted({module for module in needing if needing.count(module) > 1})
+
+
+def needs(source: bytes, preload: list[str]) -> tuple[str, ...]:
+    """The preloaded modules a snippet needs: its fork server imports them (:attr:`.runner.Job.needs`)."""
+    return tuple(module for module in _triggers(source) if module in preload)
 
 
 def _triggers(source: bytes) -> list[str]:

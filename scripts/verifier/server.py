@@ -40,6 +40,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from . import allocator
 from .options import HASH_SEEDS
 from .processes import become_subreaper, die_with_parent
 from .report import Ending
@@ -126,7 +127,7 @@ class SecondRun(_Server):
         self.process = subprocess.Popen(
             [sys.executable, "-c", _BOOT, scripts, str(os.getpid()), str(write)],
             stdin=subprocess.PIPE, pass_fds=(write,), cwd=root,
-            env={**os.environ, "PYTHONHASHSEED": HASH_SEEDS[1]})
+            env=allocator.tuned({**os.environ, "PYTHONHASHSEED": HASH_SEEDS[1]}))
         os.close(write)
         os.set_blocking(read, False)
         self.fd = read
@@ -278,6 +279,7 @@ def serve(jobs: list[Job], root: Path, workers: int, result_fd: int, remotes: Se
 
 def main() -> None:  # pragma: no cover - the server process; tests run it through the verifier
     """``python -c <_BOOT> <scripts> <verifier pid> <result fd>``: run the jobs read from stdin."""
+    allocator.restore()
     parent, result_fd = int(sys.argv[2]), int(sys.argv[3])
     if not die_with_parent(signal.SIGKILL, parent):
         os._exit(1)
