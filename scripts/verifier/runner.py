@@ -155,6 +155,8 @@ class Remote(Protocol):
 
     def start(self) -> None: ...
     def read(self) -> list[Outcome]: ...
+    def hand_over(self) -> None:
+        """This process has no jobs left: the remote may use its share of the workers too."""
     def resume_if_stopped(self) -> None: ...
     def close(self) -> None: ...
     def close_in_child(self) -> None: ...
@@ -252,13 +254,15 @@ def available_devices() -> list[str]:
 
 
 def run_jobs(jobs: list[Job], root: Path, workers: int, remotes: Sequence[Remote] = (),
-             remote_after_local: bool = False) -> Generator[Outcome, None, None]:
+             remote_after_local: bool = False, handed_over: tuple[int, int] | None = None) -> Generator[Outcome, None, None]:
     """Run ``jobs`` with at most ``workers`` children at once, yielding outcomes as they end.
 
     ``remotes`` run their own jobs in other processes; their outcomes are yielded here too.
-    They start at once, or once every local job ended (``remote_after_local``), and while
-    one runs, its share of ``workers`` is not used here. Closing the generator (an
-    exception in the caller, a signal) ends every child.
+    They start at once, or once every local job ended (``remote_after_local``); while one
+    runs, its share of ``workers`` is not used here, and once no job is left here, it is
+    handed what is. ``handed_over`` is ``(fd, workers)`` for a remote itself: at the end of
+    input on ``fd``, the process that started this one has no jobs left, and ``workers`` more
+    may run here. Closing the generator (an exception in the caller, a signal) ends every child.
     """
     pending = deque(jobs)
     running: dict[int, _Running] = {}
@@ -273,6 +277,9 @@ def run_jobs(jobs: list[Job], root: Path, workers: int, remotes: Sequence[Remote
     gc.collect()
     workdirs = Path(tempfile.mkdtemp(prefix="verify-"))
     started = 0
+    handed = False
+    if handed_over is not None:
+        selector.register(handed_over[0], selectors.EVENT_READ, handed_over)
 
     def busy() -> list[Remote]:
         return [remote for remote in remotes if remotes_started and not remote.done]
@@ -288,6 +295,10 @@ def run_jobs(jobs: list[Job], root: Path, workers: int, remotes: Sequence[Remote
                         remote.start()
                         selector.register(remote.fd, selectors.EVENT_READ, remote)
                 remotes_started = True
+            if not (pending or running or handed):
+                for remote in busy():
+                    remote.hand_over()
+                handed = True
             while pending and len(running) < max(1, workers - sum(remote.workers for remote in busy())):
                 started += 1
                 child = _start(pending.popleft(), root, running, remotes, workdirs / str(started))
@@ -299,7 +310,12 @@ def run_jobs(jobs: list[Job], root: Path, workers: int, remotes: Sequence[Remote
             wait = max(0.0, min((c.deadline for c in running.values()), default=now + 1.0) - now)
             for key, _ in selector.select(timeout=min(wait, 1.0)):
                 child = key.data
-                if not isinstance(child, _Running):
+                if key.data is handed_over:  # the end of input: nothing else is ever written there
+                    selector.unregister(key.fd)
+                    PRIVATE_FDS.discard(key.fd)
+                    os.close(key.fd)
+                    workers += handed_over[1]
+                elif not isinstance(child, _Running):
                     yield from child.read()
                     if child.done:
                         selector.unregister(key.fd)

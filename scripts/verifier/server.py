@@ -150,6 +150,9 @@ class SecondRun(_Server):
             }, request)
         self._request = Path(name)
 
+    def hand_over(self) -> None:
+        """Its share stays what it was: half the workers, for the second run of every snippet."""
+
     def start(self) -> None:
         stdin = self.process.stdin
         assert stdin is not None and self._request is not None
@@ -188,16 +191,19 @@ class Preloaded(_Server):
     """A fork of this fork server that imports what ``jobs`` need, then runs them, ``workers`` at once.
 
     It starts when it is made, so its imports overlap whatever this process does until the
-    run starts; ``others`` are this process's other servers, whose handles it closes.
+    run starts; ``others`` are this process's other servers, whose handles it closes. Once
+    this process has no jobs left (:meth:`hand_over`), ``lent`` more run there at once.
     """
 
-    def __init__(self, root: Path, jobs: list[Job], workers: int, others: Sequence[Remote]) -> None:
+    def __init__(self, root: Path, jobs: list[Job], workers: int, lent: int, others: Sequence[Remote]) -> None:
         super().__init__(workers)
         self.jobs = {(job.key, job.attempt): job for job in jobs}
         modules = sorted({module for job in jobs for module in job.needs})
         self.name = f"the fork server that preloaded {', '.join(modules)}"
         self._status: int | None = None
         read, write = os.pipe2(os.O_CLOEXEC)
+        # This end is closed by hand_over(): at the end of input there, the server may use `lent` more workers.
+        handed, self._handing = os.pipe2(os.O_CLOEXEC)
         parent = os.getpid()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -205,6 +211,7 @@ class Preloaded(_Server):
         if pid == 0:  # pragma: no cover - the server process, which never returns
             try:
                 os.close(read)
+                os.close(self._handing)
                 for other in others:
                     other.close_in_child()
                 if die_with_parent(signal.SIGKILL, parent):
@@ -215,17 +222,24 @@ class Preloaded(_Server):
                     for fd in PRIVATE_FDS:  # its parent's result pipe, if its parent is a server too
                         os.close(fd)
                     PRIVATE_FDS.clear()
+                    PRIVATE_FDS.add(handed)
                     preload(modules)
-                    serve(jobs, root, workers, write)
+                    serve(jobs, root, workers, write, handed_over=(handed, lent))
             finally:
                 os._exit(70)
         os.close(write)
+        os.close(handed)
         os.set_blocking(read, False)
         self.fd = read
         self.pid = pid
 
     def start(self) -> None:
         """Nothing to send: it was forked with its jobs."""
+
+    def hand_over(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._handing)
+        self._handing = -1
 
     def _wait(self) -> int:
         if self._status is None:
@@ -241,8 +255,15 @@ class Preloaded(_Server):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
             self._wait()
+        self.hand_over()
         with contextlib.suppress(OSError):
             os.close(self.fd)
+
+    def close_in_child(self) -> None:
+        if not self.done and self._handing >= 0:  # a snippet holding it would keep the server from ever being handed over
+            with contextlib.suppress(OSError):
+                os.close(self._handing)
+        super().close_in_child()
 
 
 def hand_off_preloads(jobs: list[Job], root: Path, workers: int, others: Sequence[Remote]) -> tuple[list[Job], Preloaded | None]:
@@ -259,15 +280,19 @@ def hand_off_preloads(jobs: list[Job], root: Path, workers: int, others: Sequenc
     if workers < 2 or not rest:
         preload(sorted({module for job in needing for module in job.needs}))
         return jobs, None
-    return rest, Preloaded(root, needing, workers // 2, others)
+    return rest, Preloaded(root, needing, workers // 2, workers - workers // 2, others)
 
 
-def serve(jobs: list[Job], root: Path, workers: int, result_fd: int, remotes: Sequence[Remote] = ()) -> None:  # pragma: no cover
-    """Run ``jobs`` (and ``remotes``), write each outcome to ``result_fd`` as one JSON line as it ends, and exit."""
+def serve(jobs: list[Job], root: Path, workers: int, result_fd: int, remotes: Sequence[Remote] = (),
+          handed_over: tuple[int, int] | None = None) -> None:  # pragma: no cover
+    """Run ``jobs`` (and ``remotes``), write each outcome to ``result_fd`` as one JSON line as it ends, and exit.
+
+    ``handed_over`` is :func:`.runner.run_jobs`' own.
+    """
     os.set_blocking(result_fd, True)
     os.set_inheritable(result_fd, False)
     PRIVATE_FDS.add(result_fd)
-    for outcome in run_jobs(jobs, root, workers, remotes):
+    for outcome in run_jobs(jobs, root, workers, remotes, handed_over=handed_over):
         data = json.dumps(outcome.to_json()).encode("utf-8") + b"\n"
         view = memoryview(data)
         while view:
