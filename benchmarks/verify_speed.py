@@ -15,7 +15,9 @@ of ``--runs`` (default 3) whole-process timings:
   fork floor, the median time to fork a process in the state of the fork server that forks
   each snippet (torch imported; for a snippet that needs it, ``torch._dynamo`` preloaded)
   and reap it after an immediate exit, averaged over the snippets and divided by the
-  workers (the verifier's default ``--jobs``);
+  workers (the verifier's default ``--jobs``). Beside it, with no target, the bare run: the
+  same, but the child runs the snippet first (output to ``/dev/null``, no isolation), which
+  is what no runner that forks per snippet can go below;
 * cold verify of those ~500 snippets: ≤ 1.0× markdown-exec building one page that holds each
   of them as a ```` ```python exec="on" result="text" ```` block (Material,
   ``pymdownx.superfences``; ``pip install -r benchmarks/requirements.txt``);
@@ -32,6 +34,7 @@ wall-clock: run it on an otherwise idle machine, ``python benchmarks/verify_spee
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -47,10 +50,11 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from verifier import allocator
 from verifier.cli import needs, preloads
 from verifier.project import SITE_PARTS, VERIFIER_PARTS, copy_project
 from verifier.report import Status, load
-from verifier.snippets import discover
+from verifier.snippets import discover, load_snippet
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = os.cpu_count() or 1
@@ -58,24 +62,40 @@ WORKERS = os.cpu_count() or 1
 FLOOR_FORKS = 101
 
 #: Runs in a process in a fork server's state, as :func:`verifier.runner.run_jobs` leaves it just before it
-#: forks (torch imported and the seeding done; with ``--preload``, the modules a preloading server imports):
-#: prints the median fork-to-reap time of a child that exits at once.
+#: forks (torch imported, the seeding done, glibc's heap on huge pages; with modules named, those preloaded).
+#: Prints, as JSON, the median fork-to-reap time of a child that exits at once ("floor"), and the mean
+#: fork-to-reap time of a child that runs each snippet given, bare: output to /dev/null, no isolation ("bare").
 FLOOR_SCRIPT = textwrap.dedent("""\
-    import os, statistics, sys, time
+    import json, os, statistics, sys, tempfile, time
     from pathlib import Path
+    from verifier import allocator
     from verifier.runner import preload, prepare_parent, run_jobs
-    root, forks, modules = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+    allocator.restore()
+    root, forks, modules, snippets = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(), sys.argv[4:]
     prepare_parent()
     preload(modules)
     list(run_jobs([], root, 1))
-    def once():
+    codes = [(path, compile(Path(path).read_bytes(), path, "exec")) for path in snippets]
+    os.chdir(tempfile.mkdtemp())
+    def once(path=None, code=None):
         started = time.perf_counter()
         pid = os.fork()
         if pid == 0:
+            if code is not None:
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                sys.argv, sys.path[0] = [path], os.path.dirname(path)
+                try:
+                    exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
+                except BaseException:
+                    pass
             os._exit(0)
         os.waitpid(pid, 0)
         return time.perf_counter() - started
-    print(statistics.median(once() for _ in range(forks)))
+    floor = statistics.median(once() for _ in range(forks))
+    bare = statistics.mean(statistics.median(once(path, code) for _ in range(3)) for path, code in codes)
+    print(json.dumps({"floor": floor, "bare": bare}))
     sys.stdout.flush()
     os._exit(0)
 """)
@@ -163,21 +183,24 @@ def markdown_exec_project(snippets: list[Path], destination: Path) -> Path:
     return destination
 
 
-def fork_floor(project: Path) -> float:
-    """The fork-to-reap time of a child that exits at once, averaged over ``project``'s snippets, each in the
-    state of the fork server that forks it (the verifier's, or the one that preloaded what it needs)."""
-    sources = [path.read_bytes() for path in claims(project)]
-    modules = preloads(sources)
-    needing = sum(1 for source in sources if needs(source, modules))
-    if WORKERS < 2 or not 0 < needing < len(sources):
-        return _fork_floor(project, modules if needing else [])  # one fork server: it preloads itself
-    return (_fork_floor(project, []) * (len(sources) - needing) + _fork_floor(project, modules) * needing) / len(sources)
-
-
-def _fork_floor(project: Path, modules: list[str]) -> float:
-    result = subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(project), str(FLOOR_FORKS), *modules], cwd=project,
-                            env=env_for(project), capture_output=True, text=True, check=True)
-    return float(result.stdout)
+def floors(project: Path) -> tuple[float, float]:
+    """The fork floor and the bare run of ``project``'s snippets, in seconds: each snippet in the state of
+    the fork server that forks it (the verifier's, or the one that preloaded what it needs), averaged."""
+    paths = [path for path in claims(project) if load_snippet(project, path).settings.device in ("cpu", "meta")]
+    modules = preloads(path.read_bytes() for path in paths)
+    groups = [(modules, [path for path in paths if needs(path.read_bytes(), modules)]),
+              ([], [path for path in paths if not needs(path.read_bytes(), modules)])]
+    if WORKERS < 2 or not all(group for _, group in groups):
+        groups = [(modules if groups[0][1] else [], paths)]  # one fork server: it preloads itself
+    floor = bare = 0.0
+    for preloaded, group in groups:
+        result = subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(project), str(FLOOR_FORKS), " ".join(preloaded),
+                                 *map(str, group)], cwd=project, env=allocator.tuned(env_for(project)),
+                                capture_output=True, text=True, check=True)
+        measured = json.loads(result.stdout)
+        floor += measured["floor"] * len(group) / len(paths)
+        bare += measured["bare"] * len(group) / len(paths)
+    return floor, bare
 
 
 def cold_build(tmp: Path, run: int) -> float:
@@ -226,7 +249,7 @@ def main() -> int:
         report = load(site / ".verify" / "report.json")
         if not all(entry.cached for entry in report.entries if entry.status is Status.PASSED):
             sys.exit("the cached verify run was not fully cached")
-        floor = fork_floor(scaled) / WORKERS
+        floor, bare = (seconds / WORKERS for seconds in floors(site))
         fresh = fresh_interpreters(site)
 
     median = {name: statistics.median(values) for name, values in times.items()}
@@ -239,6 +262,7 @@ def main() -> int:
         Figure(f"cold verify, the site's {n_site} snippets", median["site cold"], "import torch", median["site cold"] / unit, 1.6),
         Figure("cached verify (nothing changed)", median["site cached"], "import torch", median["site cached"] / unit, 0.2),
         Figure(f"fork floor (fork and exit, / {WORKERS} workers)", floor),
+        Figure(f"bare run (fork, the snippet, exit, / {WORKERS} workers)", bare, "fork floor", bare / floor),
         Figure(f"per-snippet cost (slope, {n_site} → {n_scaled} snippets)", slope, "fork floor", slope / floor, 1.5),
         Figure(f"markdown-exec, {n_scaled} snippets (mkdocs build)", median["markdown-exec"], "markdown-exec", 1.0),
         Figure(f"cold verify, {n_scaled} snippets", median["scaled cold"], "markdown-exec",
