@@ -41,6 +41,7 @@ imported, whose distributions' versions the cache keys on.
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # C module behind `signal`; typeshed has no stub
 import atexit
 import base64
 import contextlib
@@ -481,9 +482,10 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path, paren
     if not die_with_parent(signal.SIGKILL, parent):
         os._exit(70)  # the fork server died between fork and here: nobody would read the result
     # Signal handlers the fork server set for itself; `python <snippet>` starts with Python's own.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # Set through `_signal`, which `signal.signal` wraps in enum conversions (0.2 ms of copied pages here).
+    for sig in (_signal.SIGTERM, _signal.SIGHUP):
+        _signal.signal(sig, _signal.SIG_DFL)
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
     os.setpgid(0, 0)
     become_subreaper()
     devnull = os.open(os.devnull, os.O_RDONLY)
