@@ -210,7 +210,7 @@ def _full_collections_deferred() -> Generator[None, None, None]:
 
 
 def import_torch() -> types.ModuleType:
-    """``import torch``, with OpenMP's idle threads told to wait passively.
+    """``import torch``, with OpenMP's idle threads told to wait passively (and full collections deferred).
 
     libgomp reads ``OMP_WAIT_POLICY`` once, when torch loads it. By default an idle
     OpenMP thread spins before it sleeps; with several snippets at once, each with torch's
@@ -310,20 +310,20 @@ def run_jobs(jobs: list[Job], root: Path, workers: int, remotes: Sequence[Remote
             now = time.monotonic()
             wait = max(0.0, min((c.deadline for c in running.values()), default=now + 1.0) - now)
             for key, _ in selector.select(timeout=min(wait, 1.0)):
-                child = key.data
-                if key.data is handed_over:  # the end of input: nothing else is ever written there
+                source = key.data
+                if source is handed_over:  # the end of input: nothing else is ever written there
                     selector.unregister(key.fd)
                     PRIVATE_FDS.discard(key.fd)
                     os.close(key.fd)
                     workers += handed_over[1]
-                elif not isinstance(child, _Running):
-                    yield from child.read()
-                    if child.done:
+                elif not isinstance(source, _Running):
+                    yield from source.read()
+                    if source.done:
                         selector.unregister(key.fd)
-                elif key.fd == child.pid_fd:
-                    child.exited = True
+                elif key.fd == source.pid_fd:
+                    source.exited = True
                 else:
-                    child.drain(key.fd, selector)
+                    source.drain(key.fd, selector)
             for remote in busy():
                 remote.resume_if_stopped()  # a snippet there may have stopped its fork server
             now = time.monotonic()
