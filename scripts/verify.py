@@ -25,6 +25,9 @@ if __name__ == "__main__":
 
     import signal
 
+    from verifier import allocator
+
+    allocator.restore()  # before anything could start a process: they get the environment as given
     from verifier.cli import main
     from verifier.processes import die_with_parent
 

@@ -151,6 +151,21 @@ def test_a_new_version_of_an_imported_distribution_reruns(tmp_path: Path) -> Non
     assert f"ran 1 (numpy 1.0.0 → {NUMPY}): snippets/d/np.py" in run.stdout
 
 
+def test_modules_imported_after_the_snippet_removed_others_are_part_of_the_key(tmp_path: Path) -> None:
+    """What a snippet imported is found by counting what is left of the fork server's modules: removing some
+    (and importing one back) must not hide the new ones."""
+    project = Project(tmp_path)
+    project.write("snippets/_shared/helper.py", "VALUE = 3\n")
+    project.snippet("d/juggles", "import sys\nfrom pathlib import Path\n\ndel sys.modules['json'], sys.modules['pathlib']\n"
+                    "sys.path.insert(0, str(Path(__file__).resolve().parents[1]))\n"
+                    "import yaml  # noqa: E402\nfrom _shared import helper  # noqa: E402\n\nimport json  # noqa: E402\n\n"
+                    "print(helper.VALUE, yaml.safe_load('[1]'), json.dumps(1))\n", "3 [1] 1\n")
+    assert project.verify().rc == 0
+    fingerprint = json.loads((project.root / ".verify" / "cache.json").read_text())["snippets/d/juggles.py"]["fingerprint"]
+    assert "snippets/_shared/helper.py" in fingerprint["files"]
+    assert "pyyaml" in fingerprint["distributions"]
+
+
 def test_distributions_are_found_by_name_top_level_and_record() -> None:
     """numpy by its name; torchgen (torch's) and _distutils_hack (setuptools') by what those distributions install."""
     modules = {}

@@ -18,6 +18,7 @@ import pytest
 
 from projects import ROOT, Project
 from verifier.options import EXIT_OVERTIME
+from verifier.report import Status
 from verifier.supervise import PER_RUN_S, SLACK_S, run_bound
 
 #: A snippet that records its pid, starts a grandchild in a new session that records its
@@ -179,3 +180,29 @@ def test_a_snippet_that_kills_the_verifier_fails_the_run_loudly(tmp_path: Path) 
     assert run.rc == 128 + signal.SIGKILL
     assert "error: the verifier was killed by SIGKILL before it finished; every process it started was ended" in run.stderr
     assert run.report is None
+
+
+def test_a_snippet_that_kills_the_preloading_fork_server_fails_alone(tmp_path: Path) -> None:
+    """Snippets that need torch._dynamo fork from a fork server of their own: one that kills it crashes, saying so."""
+    project = Project(tmp_path)
+    project.snippet("k/a", "# optim: runs where torch._dynamo is preloaded\nprint('a')\n", "a\n")
+    project.snippet("k/b", "import os\nimport signal\n\n# optim\nos.kill(os.getppid(), signal.SIGKILL)\n", "")
+    project.snippet("k/plain", "print('plain')\n", "plain\n")
+    run = project.verify("--jobs", "2", timeout=120)
+    assert run.rc == 1, run.stdout + run.stderr
+    entry = run.entry("snippets/k/b.py")
+    assert entry.status == Status.CRASHED
+    assert entry.message == ("the fork server that preloaded torch._dynamo ended (killed by signal SIGKILL) "
+                             "before this snippet's run ended")
+    assert run.entry("snippets/k/a.py").status == Status.PASSED  # one worker there: it ended before b started
+    assert run.entry("snippets/k/plain.py").status == Status.PASSED
+
+
+def test_a_snippet_that_stops_the_preloading_fork_server_is_continued(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    project.snippet("s/a", "import os\nimport signal\n\n# optim\nos.kill(os.getppid(), signal.SIGSTOP)\nprint('went on')\n",
+                    "went on\n")
+    project.snippet("s/b", "# optim\nprint('b')\n", "b\n")
+    project.snippet("s/plain", "print('plain')\n", "plain\n")
+    run = project.verify("--jobs", "2", timeout=120)
+    assert run.rc == 0, run.stdout + run.stderr

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import glob
 import hashlib
 import json
@@ -226,6 +227,7 @@ def distributions_of(modules: dict[str, str]) -> list[str]:
     return sorted({owner for name, site in located.items() if (owner := _owners.get((site, name))) is not None})
 
 
+@functools.cache
 def _site_of(name: str, file: str) -> str:
     """The folder a top-level module was imported from (``…/site-packages`` for ``…/site-packages/numpy/__init__.py``)."""
     path = Path(file)

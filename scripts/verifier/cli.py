@@ -16,6 +16,7 @@ import signal
 import sys
 import time
 import types
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ from .normalize import Normalizer
 from .options import EXIT_CHANGED, EXIT_FAILED, EXIT_PASSED, EXIT_SIGNAL_BASE, EXIT_USAGE, parse, runs
 from .processes import end_descendants
 from .report import Entry, Environment, Report, Status, write
-from .runner import Job, Outcome, available_devices, prepare_parent, run_jobs
+from .runner import Job, Outcome, Remote, available_devices, prepare_parent, run_jobs
 from .snippets import (
     Snippet,
     SnippetError,
@@ -41,10 +42,10 @@ from .snippets import (
 )
 
 #: Heavy modules snippets import indirectly, keyed to a word in the source that betrays
-#: them: the first ``torch.optim`` optimizer imports ``torch._dynamo`` (~1.5 s). Snippets
+#: them: the first ``torch.optim`` optimizer imports ``torch._dynamo`` (~0.6 s). Snippets
 #: that mention a trigger are started first, so one child's import overlaps the other
-#: snippets on the other cores; only when several snippets need the module does the fork
-#: server import it once itself, since then that one import costs less than theirs.
+#: snippets on the other cores; only when several snippets need the module is it imported
+#: once for all of them (:func:`preloads`, :mod:`.server`), since then one import costs less than theirs.
 PRELOAD_TRIGGERS = {"torch._dynamo": b"optim"}
 
 
@@ -182,23 +183,28 @@ def _verify(root: Path, args: argparse.Namespace) -> int:
 
 
 def _run(root: Path, to_run: list[Planned], runs: int, jobs: int) -> tuple[str, ...]:
-    """Run every planned snippet (``runs`` times); the second run in a second fork server."""
-    second = None
-    if runs == 2:
-        from .server import SecondRun
+    """Run every planned snippet (``runs`` times); the second run in a second fork server.
 
-        second = SecondRun(root)  # starts importing torch while this process does
+    Snippets that need a preloaded module may run in a third (:mod:`.server`).
+    """
+    from .server import SecondRun, hand_off_preloads
+
+    second = SecondRun(root) if runs == 2 else None  # starts importing torch while this process does
+    remotes: list[Remote] = [second] if second is not None else []
     try:
-        devices, all_jobs, preload = _prepare_jobs(to_run, runs)
+        devices, all_jobs = _prepare_jobs(to_run, runs)
         local = [job for job in all_jobs if job.attempt == 0]
-        workers = jobs
+        ours = jobs
         if second is not None:
-            second.submit([job for job in all_jobs if job.attempt == 1], max(1, jobs // 2), preload)
-            workers = max(1, jobs - jobs // 2)
+            second.submit([job for job in all_jobs if job.attempt == 1], max(1, jobs // 2))
+            ours = max(1, jobs - jobs // 2)
+        local, preloaded = hand_off_preloads(local, root, ours, remotes)
+        if preloaded is not None:
+            remotes.append(preloaded)
         progress = _Progress(len(all_jobs))
         by_key = {p.rel: p for p in to_run}
         # One job at a time means one: with --jobs 1 the second run starts when the first ended.
-        with contextlib.closing(run_jobs(local, root, workers, second, remote_after_local=jobs == 1)) as outcomes:
+        with contextlib.closing(run_jobs(local, root, jobs, remotes, remote_after_local=jobs == 1)) as outcomes:
             for outcome in outcomes:
                 plan = by_key[outcome.job.key]
                 plan.outcomes.append(outcome)
@@ -209,8 +215,8 @@ def _run(root: Path, to_run: list[Planned], runs: int, jobs: int) -> tuple[str, 
         progress.done()
         return devices
     finally:
-        if second is not None:
-            second.close()
+        for remote in remotes:
+            remote.close()
 
 
 def _plan(root: Path, path: Path, env: Fingerprint, pinned: str | None, cache: Cache, use_cache: bool) -> Planned | Unreadable:
@@ -241,7 +247,7 @@ def _expectation_key(root: Path, path: Path) -> str:
     return f"{path.relative_to(root).as_posix()}:{file_digest(path)}"
 
 
-def _prepare_jobs(plans: list[Planned], runs: int) -> tuple[tuple[str, ...], list[Job], list[str]]:
+def _prepare_jobs(plans: list[Planned], runs: int) -> tuple[tuple[str, ...], list[Job]]:
     """Compile in the parent (a syntax error names its line without forking), then import torch once."""
     compiled: list[tuple[Planned, types.CodeType]] = []
     for plan in plans:
@@ -250,22 +256,36 @@ def _prepare_jobs(plans: list[Planned], runs: int) -> tuple[tuple[str, ...], lis
         except SyntaxError as exc:
             plan.compile_error = SnippetError(f"{plan.rel}:{exc.lineno}", f"SyntaxError: {exc.msg}")
 
-    def triggers(plan: Planned) -> list[str]:
-        return [module for module, word in PRELOAD_TRIGGERS.items() if word in plan.snippet.source]
-
-    needing = [module for plan, _ in compiled for module in triggers(plan)]
-    # Each fork server runs one of the runs: a module is worth preloading when several of its snippets need it.
-    preload = sorted({module for module in needing if needing.count(module) > 1})
-    prepare_parent(preload)
+    preload = preloads(plan.snippet.source for plan, _ in compiled)
+    prepare_parent()
     devices = tuple(available_devices())
-    compiled.sort(key=lambda item: not triggers(item[0]))  # stable: otherwise in path order
+    # A snippet that imports a heavy module by itself starts first, so its import overlaps the others.
+    compiled.sort(key=lambda item: not _triggers(item[0].snippet.source))  # stable: otherwise in path order
     jobs = [
         Job(key=plan.rel, path=plan.snippet.path, code=code, settings=plan.snippet.settings, attempt=attempt,
-            source=plan.snippet.source)
+            source=plan.snippet.source, needs=needs(plan.snippet.source, preload))
         for plan, code in compiled if plan.snippet.settings.device in devices
         for attempt in range(runs)
     ]
-    return devices, jobs, preload
+    return devices, jobs
+
+
+def preloads(sources: Iterable[bytes]) -> list[str]:
+    """The heavy modules a fork server imports itself: those that several of these snippets would import.
+
+    Each fork server runs one of the runs, so the count is per run.
+    """
+    needing = [module for source in sources for module in _triggers(source)]
+    return sorted({module for module in needing if needing.count(module) > 1})
+
+
+def needs(source: bytes, preload: list[str]) -> tuple[str, ...]:
+    """The preloaded modules a snippet needs: its fork server imports them (:attr:`.runner.Job.needs`)."""
+    return tuple(module for module in _triggers(source) if module in preload)
+
+
+def _triggers(source: bytes) -> list[str]:
+    return [module for module, word in PRELOAD_TRIGGERS.items() if word in source]
 
 
 def _written(plans: list[Planned], changed: set[str]) -> dict[str, list[str]]:

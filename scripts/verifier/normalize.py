@@ -7,6 +7,7 @@ covered here is compared exactly: tabs, trailing spaces and blank lines included
 
 from __future__ import annotations
 
+import functools
 import re
 import site
 import sys
@@ -64,18 +65,31 @@ def mask_addresses(text: str) -> str:
 
 def machine_path_prefixes(repo: Path, workdir: Path | None) -> list[tuple[str, str]]:
     """Path prefixes that differ between machines, each with its stable placeholder."""
+    prefixes = dict(_installation_prefixes())
+    prefixes[_resolved(repo)] = "<repo>"
+    if workdir is not None:
+        prefixes[str(workdir)] = "<tmp>"
+        # Its folder resolved once: a run's working directories share one, and are gone by now.
+        prefixes[f"{_resolved(workdir.parent)}/{workdir.name}"] = "<tmp>"
+    prefixes[sys.prefix] = prefixes.get(sys.prefix, "<python>")
+    # Longest first, so `<site-packages>` wins over the `<python>` prefix that contains it.
+    return sorted(prefixes.items(), key=lambda item: len(item[0]), reverse=True)
+
+
+@functools.cache
+def _resolved(path: Path) -> str:
+    return str(path.resolve())
+
+
+@functools.cache
+def _installation_prefixes() -> tuple[tuple[str, str], ...]:
+    """The installation's own folders, found once (sysconfig builds them from scratch each time it is asked)."""
     prefixes: dict[str, str] = {}
     for directory in {*site.getsitepackages(), site.getusersitepackages(),
                       sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}:
         prefixes[str(Path(directory))] = "<site-packages>"
     prefixes[str(Path(sysconfig.get_paths()["stdlib"]))] = "<stdlib>"
-    prefixes[str(repo.resolve())] = "<repo>"
-    if workdir is not None:
-        prefixes[str(workdir)] = "<tmp>"
-        prefixes[str(workdir.resolve())] = "<tmp>"
-    prefixes[sys.prefix] = prefixes.get(sys.prefix, "<python>")
-    # Longest first, so `<site-packages>` wins over the `<python>` prefix that contains it.
-    return sorted(prefixes.items(), key=lambda item: len(item[0]), reverse=True)
+    return tuple(prefixes.items())
 
 
 class Normalizer:

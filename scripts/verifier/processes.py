@@ -20,18 +20,24 @@ import ctypes
 import functools
 import os
 import signal
+from collections.abc import Callable
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
 
 @functools.cache
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
+def _prctl_function() -> Callable[..., int]:
+    """``prctl(2)`` with its argument types declared: ctypes then converts plain ints itself,
+    which matters in a snippet's process, where every object touched is a page copied."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    return prctl
 
 
 def _prctl(option: int, value: int) -> bool:
-    return int(_libc().prctl(option, ctypes.c_ulong(value), 0, 0, 0)) == 0
+    return int(_prctl_function()(option, value, 0, 0, 0)) == 0
 
 
 def become_subreaper() -> bool:

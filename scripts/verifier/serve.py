@@ -27,6 +27,7 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
+from . import allocator
 from .report import verifier_digest
 from .runner import prepare_parent
 from .supervise import SUPERVISOR_ENV
@@ -53,7 +54,7 @@ def serve(root: Path, args: argparse.Namespace, verify: Callable[[Path, argparse
         sys.stderr.flush()
         # A session's first run is mostly cached (torch never imported): import it now, between
         # runs, so the first edit does not wait for it.
-        prepare_parent([])
+        prepare_parent()
 
 
 def restart_key() -> tuple[object, ...]:
@@ -74,7 +75,7 @@ def restart_key() -> tuple[object, ...]:
 def _restart() -> None:
     print("verify.py --serve: torch, Python or the verifier changed since it started; restarting", flush=True)
     sys.stderr.flush()
-    # verify.py takes this variable out of its environment once it trusts it; the new image must find it again.
-    os.environ[SUPERVISOR_ENV] = str(os.getppid())
+    # verify.py takes both out of its environment once it trusts it; the new image must find them again.
+    env = allocator.tuned({**os.environ, SUPERVISOR_ENV: str(os.getppid())})
     argv = [a for a in sys.argv if a != PENDING]
-    os.execv(sys.executable, [sys.executable, *argv, PENDING])
+    os.execve(sys.executable, [sys.executable, *argv, PENDING], env)

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from . import allocator
 from .options import EXIT_OVERTIME, EXIT_SIGNAL_BASE, HASH_SEEDS, parse, runs
 from .processes import become_subreaper, die_with_parent, end_descendants, has_children
 from .snippets import Settings, SnippetError, discover, load_snippet
@@ -92,7 +93,7 @@ def main(script: Path, argv: list[str]) -> int:
     """Parse the command line (``--help``, ``--version`` and usage errors end here), bound the run, supervise it."""
     args = parse(argv)
     root = (args.root or script.resolve().parent.parent).resolve()
-    env = {**os.environ, "PYTHONHASHSEED": HASH_SEEDS[0], SUPERVISOR_ENV: str(os.getpid())}
+    env = allocator.tuned({**os.environ, "PYTHONHASHSEED": HASH_SEEDS[0], SUPERVISOR_ENV: str(os.getpid())})
     # A --serve session has no end; the caller bounds each of its runs (verifier.client does).
     bound: float | Callable[[], float] = (math.inf if args.serve else
                                           lambda: run_bound(root, args.paths, args.pattern, args.jobs, twice=runs(args) == 2))

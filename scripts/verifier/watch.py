@@ -26,6 +26,7 @@ Snapshot = dict[str, Stamp]
 def snapshot(root: Path) -> Snapshot:
     """Every watched file, relative to ``root`` with ``/`` separators, with its stamp."""
     found: Snapshot = {}
+    start = len(str(root)) + 1  # os.walk's paths begin with the root: cut it off as text, not as Path objects
     for folder in WATCHED:
         for directory, subdirs, files in os.walk(root / folder):
             subdirs[:] = [d for d in subdirs if not _ignored(d)]
@@ -35,7 +36,7 @@ def snapshot(root: Path) -> Snapshot:
                 path = os.path.join(directory, name)
                 stamp = stamp_of(path)
                 if stamp is not None:
-                    found[Path(path).relative_to(root).as_posix()] = stamp
+                    found[path[start:].replace(os.sep, "/")] = stamp
     return found
 
 
