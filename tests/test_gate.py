@@ -32,6 +32,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project.snippet("t/ok", OK, "ok\n")
     project.snippet("t/smuggler", SMUGGLER, '\n--8<-- "snippets/t/ok.py"\n\n')
     project.snippet("t/wrong", 'print("new")\n', "old\n")
+    project.snippet("t/bom", '\ufeff# verify: timeout=5\n\nprint("bom")\n', "bom\n")  # as some Windows editors save
     project.write("snippets/_q/quoted.py", "def f():\n    return 1\n")
     project.write("docs/_partial.md", "Some text.\n\n```python\nprint('from a partial')\n```\n")
     run = project.verify()
@@ -71,6 +72,13 @@ def test_a_verified_include_shows_its_output_box(project: Project) -> None:
     assert "<code>ok\n</code>" in box[1] and "verified-output__provenance" in box[1]
     assert '<span class="filename">Prints ok</span>' in html
     assert "data-verified" not in html, "the nonce is an internal marker"
+
+
+def test_a_byte_order_mark_is_not_shown_and_hides_no_settings_header(project: Project) -> None:
+    """``python`` skips a UTF-8 BOM; a reader's copy must not start with an invisible character."""
+    html = convert(project, INTRO + '```python\n--8<-- "snippets/t/bom.py"\n```\n')
+    assert 'data-snippet="snippets/t/bom.py" data-status="passed"' in html, html
+    assert "\ufeff" not in html and "verify:" not in html, html
 
 
 def test_a_quotation_is_labelled_and_may_include_a_helper(project: Project) -> None:

@@ -30,7 +30,7 @@ from pymdownx.snippets import SnippetPreprocessor
 
 from verifier.drift_results import DeviceRecording, DeviceRecordings, DriftResults
 from verifier.report import Entry, Provenance, Status
-from verifier.snippets import release_of
+from verifier.snippets import BOM, release_of
 
 from . import fences, terminal
 from .text import Text
@@ -181,7 +181,7 @@ def expand(lines: list[str], origin: list[int], regions: list[Region], md: Markd
             result.problems.append(Problem(where, f'fold="{fold}" is not an option (fold="code" folds the code)'))
             continue
         result.included.append(Include(claim.file, fence.options.get("title"), where))
-        body = _without_settings(lines[fence.start + 1:fence.end], fence.prefix)
+        body = _shown_code(lines[fence.start + 1:fence.end], fence.prefix)
         title = fence.options.get("title") or claim.file
         edits.append((fence.start, fence.end + 1, _shown_fence(lines, fence, body, title, nonce, text, fold == "code")))
         after = _after_annotations(lines, fence)
@@ -195,9 +195,12 @@ def expand(lines: list[str], origin: list[int], regions: list[Region], md: Markd
     return result
 
 
-def _without_settings(body: list[str], prefix: str) -> list[str]:
+def _shown_code(body: list[str], prefix: str) -> list[str]:
     """A claim's code without its ``# verify:`` settings header: a comment that changes nothing a
-    reader's ``python`` prints (the verification page says where settings live)."""
+    reader's ``python`` prints (the verification page says where settings live). A UTF-8 byte
+    order mark goes too: ``python`` skips it, and a copied block would start with it, unseen."""
+    if body and body[0].startswith(prefix + BOM):
+        body = [prefix + body[0][len(prefix) + len(BOM):], *body[1:]]
     settings = 0
     while settings < len(body) and _SETTINGS_LINE.match(body[settings][len(prefix):]):
         settings += 1
