@@ -185,16 +185,20 @@ def test_a_snippet_that_kills_the_verifier_fails_the_run_loudly(tmp_path: Path) 
 def test_a_snippet_that_kills_the_preloading_fork_server_fails_alone(tmp_path: Path) -> None:
     """Snippets that need torch._dynamo fork from a fork server of their own: one that kills it crashes, saying so."""
     project = Project(tmp_path)
+    killed = tmp_path / "b-ran"
     project.snippet("k/a", "# optim: runs where torch._dynamo is preloaded\nprint('a')\n", "a\n")
-    project.snippet("k/b", "import os\nimport signal\n\n# optim\nos.kill(os.getppid(), signal.SIGKILL)\n", "")
-    project.snippet("k/plain", "print('plain')\n", "plain\n")
+    project.snippet("k/b", f"import os\nimport signal\n\nopen({str(killed)!r}, 'w').close()\n"
+                           "# optim\nos.kill(os.getppid(), signal.SIGKILL)\n", "")
+    # It keeps the verifier's worker until b ran: handed over, that worker would let a and b run side by side.
+    project.snippet("k/plain", f"# verify: timeout=60\n\nimport os\nimport time\n\nwhile not os.path.exists({str(killed)!r}):\n"
+                               "    time.sleep(0.01)\nprint('plain')\n", "plain\n")
     run = project.verify("--jobs", "2", timeout=120)
     assert run.rc == 1, run.stdout + run.stderr
     entry = run.entry("snippets/k/b.py")
     assert entry.status == Status.CRASHED
     assert entry.message == ("the fork server that preloaded torch._dynamo ended (killed by signal SIGKILL) "
                              "before this snippet's run ended")
-    assert run.entry("snippets/k/a.py").status == Status.PASSED  # one worker there: it ended before b started
+    assert run.entry("snippets/k/a.py").status == Status.PASSED  # one worker there: a ended before b started
     assert run.entry("snippets/k/plain.py").status == Status.PASSED
 
 
