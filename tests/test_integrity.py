@@ -56,7 +56,7 @@ def test_an_edit_during_the_run_exits_3_naming_the_file_and_caches_nothing(tmp_p
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == EXIT_CHANGED == 3, stdout + stderr
     assert ("CHANGED during the run, by no snippet the verifier knows of: docs/page.md (while snippets/e/slow.py ran). "
-            "The results may be stale: run again (exit status 3)") in stdout
+            "The results may be stale: run again (exit status 3)") in stdout, stdout
     assert SUMMARY.match(stdout.rstrip("\n").rsplit("\n", 1)[-1]), "the summary stays the last line"
     assert not (project.root / ".verify" / "cache.json").exists() or \
         json.loads((project.root / ".verify" / "cache.json").read_text()) == {}

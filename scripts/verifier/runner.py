@@ -349,7 +349,8 @@ def run_jobs(jobs: list[Job], root: Path, workers: int, remotes: Sequence[Remote
 class _Running:
     """Bookkeeping for one live child: its pipes, deadline and collected output."""
 
-    def __init__(self, job: Job, pid: int, out_fd: int, status_fd: int, workdir: Path, started: float) -> None:
+    def __init__(self, job: Job, pid: int, out_fd: int, status_fd: int, workdir: Path, started: float,
+                 started_at: float) -> None:
         self.job = job
         self.pid = pid
         self.out_fd = out_fd
@@ -360,7 +361,7 @@ class _Running:
         self.exited = False
         self.output = bytearray()
         self.status = bytearray()
-        self.outcome = Outcome(job=job, workdir=workdir, started_at=time.time())
+        self.outcome = Outcome(job=job, workdir=workdir, started_at=started_at)
         self.open_fds = {out_fd, status_fd}
 
     def drain(self, fd: int, selector: selectors.BaseSelector) -> None:
@@ -446,6 +447,8 @@ def _start(job: Job, root: Path, running: dict[int, _Running], remotes: Sequence
     sys.stdout.flush()
     sys.stderr.flush()
     started = time.monotonic()
+    # Taken before the fork: the child may run, and change a file, before this process runs again.
+    started_at = time.time()
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
@@ -468,7 +471,7 @@ def _start(job: Job, root: Path, running: dict[int, _Running], remotes: Sequence
     os.close(status_w)
     os.set_blocking(out_r, False)
     os.set_blocking(status_r, False)
-    return _Running(job, pid, out_r, status_r, workdir, started)
+    return _Running(job, pid, out_r, status_r, workdir, started, started_at)
 
 
 def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path, parent: int,
