@@ -298,6 +298,11 @@ def _written(plans: list[Planned], changed: set[str]) -> dict[str, list[str]]:
     return written
 
 
+#: Seconds a file's timestamp may lag ``time.time()``: the kernel stamps files from its coarse
+#: clock, one scheduler tick behind (up to 10 ms, at 100 ticks a second).
+STAMP_TOLERANCE_S = 0.01
+
+
 def _changed_message(paths: list[str], plans: list[Planned], root: Path) -> str:
     """Which sources changed though no snippet said it wrote them, and which snippets ran at the time."""
     described = []
@@ -307,7 +312,8 @@ def _changed_message(paths: list[str], plans: list[Planned], root: Path) -> str:
             described.append(f"{path} (removed)")
             continue
         when = stamp[1] / 1e9
-        during = sorted({plan.rel for plan in plans for o in plan.outcomes if o.started_at - 0.01 <= when <= o.ended_at + 0.01})
+        during = sorted({plan.rel for plan in plans for o in plan.outcomes
+                         if o.started_at - STAMP_TOLERANCE_S <= when <= o.ended_at + STAMP_TOLERANCE_S})
         described.append(f"{path} (while {', '.join(during)} ran)" if during else path)
     return (f"CHANGED during the run, by no snippet the verifier knows of: {'; '.join(described)}. "
             f"The results may be stale: run again (exit status {EXIT_CHANGED})")
