@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Build time of each site engine, side by side in one run.
 
-Each engine's documented build (README, "Site engines") runs ``--runs`` times, the engines
+Each engine builds the default (Korean) edition, the one every engine can build (README,
+"Site engines"; MkDocs and ProperDocs by their own command, Zensical through
+``scripts/build.py``, which verifies first as its hooks cannot), ``--runs`` times, the engines
 interleaved so that machine load hits them alike, in one temporary copy of the project
 whose verifier cache is warm (so the figure is the engine's, plus a cached verify). Prints
 the median wall time of each and its ratio to MkDocs, the primary engine:
@@ -16,9 +18,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from timing import timed
 from verifier.project import SITE_PARTS, copy_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,16 +29,6 @@ COMMANDS = {
     "properdocs": ["properdocs", "build", "--strict", "-f", "mkdocs.yml", "-d", "{site}"],
     "zensical": [sys.executable, "scripts/build.py", "--engine", "zensical", "--site-dir", "{site}"],
 }
-
-
-def timed(command: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
-    return elapsed
 
 
 def main() -> int:
@@ -50,7 +42,8 @@ def main() -> int:
         for run in range(args.runs):
             for engine, command in COMMANDS.items():
                 site = str(Path(tmp) / f"site-{engine}-{run}")
-                times[engine].append(timed([part.format(site=site) for part in command], project))
+                times[engine].append(timed([part.format(site=site) for part in command], project,
+                                           {**os.environ, "NO_MKDOCS_2_WARNING": "1"}))
     unit = statistics.median(times["mkdocs"])
     print(f"median of {args.runs} interleaved builds each, warm verifier cache, {os.cpu_count()} CPUs")
     for engine, seconds in times.items():

@@ -30,6 +30,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from timing import timed
 from verifier.project import SITE_PARTS, copy_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +85,7 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=3)
     args = parser.parse_args()
     unit = statistics.median(
-        _timed([sys.executable, "-c", "import torch"]) for _ in range(3))
+        timed([sys.executable, "-c", "import torch"]) for _ in range(3))
     with tempfile.TemporaryDirectory(prefix="serve-bench-") as tmp:
         project = copy_project(ROOT, Path(tmp) / "project", SITE_PARTS)
         subprocess.run([sys.executable, "scripts/verify.py"], cwd=project, capture_output=True, check=True)
@@ -120,12 +121,6 @@ def main() -> int:
     print(f"edit to served page (median)  {median:6.2f} s  {ratio:5.2f}×  target ≤ {TARGET}× "
           f"{'met' if ratio <= TARGET else 'MISSED'}")
     return 0 if ratio <= TARGET else 1
-
-
-def _timed(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
-    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import timing
 from verifier import allocator
 from verifier.cli import needs, preloads
 from verifier.project import SITE_PARTS, VERIFIER_PARTS, copy_project
@@ -141,13 +142,8 @@ def env_for(project: Path) -> dict[str, str]:
 
 
 def timed(command: list[str], cwd: Path, must_pass: bool = True) -> float:
-    """Wall-clock seconds of one whole process; one that fails would time nothing real."""
-    started = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, env=env_for(cwd), capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    elapsed = time.perf_counter() - started
-    if must_pass and result.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed in {cwd} (exit {result.returncode}):\n{result.stdout}{result.stderr}")
-    return elapsed
+    """Wall-clock seconds of one whole process in ``cwd``, with that project's code first."""
+    return timing.timed(command, cwd, env_for(cwd), must_pass)
 
 
 def claims(project: Path) -> list[Path]:

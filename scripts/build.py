@@ -41,6 +41,7 @@ from typing import Any
 import yaml
 
 from verified_site import api_sources
+from verified_site.publish import replace_site
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("mkdocs", "properdocs", "zensical")
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                 return status
         if address:
             merge_sitemaps(built, chosen, address)
-        publish(built, site)
+        replace_site(built, site)
     print(f"published {site} ({', '.join(e.language for e in chosen)})")
     return 0
 
@@ -175,16 +176,6 @@ def merge_sitemaps(site: Path, chosen: list[Edition], address: str) -> None:
     etree.ElementTree(urlset).write(site / "sitemap.xml", encoding="utf-8", xml_declaration=True)
     with (site / "sitemap.xml").open("rb") as plain, gzip.open(site / "sitemap.xml.gz", "wb") as packed:
         shutil.copyfileobj(plain, packed)
-
-
-def publish(built: Path, site: Path) -> None:
-    """Replace ``site`` with ``built`` by renames: a reader never sees half of either."""
-    previous = site.with_name(f".{site.name}.previous-{os.getpid()}")
-    site.parent.mkdir(parents=True, exist_ok=True)
-    if site.exists():
-        os.replace(site, previous)
-    os.replace(built, site)
-    shutil.rmtree(previous, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -36,8 +36,10 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import CountHandler
 
 from verified_site import api_sources, pages
+from verified_site.extension import load_report
+from verified_site.publish import replace_site
 from verifier import client
-from verifier.report import ReportError, load
+from verifier.report import ReportError
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / ".verify" / "report.json"
@@ -129,7 +131,9 @@ def _await_verification() -> set[str]:
     for line in result.output.splitlines():
         log.info(line)
     try:
-        _build.verified = {entry.path for entry in load(Path(_build.config.mdx_configs[EXTENSION]["report"])).entries}
+        # Read as the extension reads it (once per version of the file): its pages share this parse.
+        report, _ = load_report(Path(_build.config.mdx_configs[EXTENSION]["report"]))
+        _build.verified = {entry.path for entry in report.entries}
     except ReportError as exc:
         raise PluginError(str(exc)) from exc
     return _build.verified
@@ -209,17 +213,13 @@ def on_build_error(error: Exception) -> None:
 
 def _publish() -> None:
     final, partial = _build.final_dir, _build.partial_dir
-    previous = final.with_name(f".{final.name}.previous-{os.getpid()}")
     # The default edition is published at the site's root, the others inside it (its
     # `extra.alternate` links them as en/): a build of it alone keeps them, never deletes them.
     for edition in _build.config.extra.get("alternate") or []:
         kept = (edition.get("link") or "").strip("/")
         if kept and not kept.startswith("..") and (final / kept).exists() and not (partial / kept).exists():
             os.replace(final / kept, partial / kept)
-    if final.exists():
-        os.replace(final, previous)
-    os.replace(partial, final)
-    shutil.rmtree(previous, ignore_errors=True)
+    replace_site(partial, final)
     _restore()
 
 

@@ -13,10 +13,10 @@ neither. What depends on them is settled here, before any plugin starts:
   about every page and link nowhere, so it is dropped.
 
 And for share previews and the feed alike, a blog post without a ``description`` in its
-front matter is described by its excerpt's first paragraph (the text before
-``<!-- more -->`` that is not a heading or a block), as plain text: what Material's
-``<meta name="description">``, the Open Graph tags (``overrides/main.html``) and the feed
-items show. Finally, the feed names an item's author in ``<dc:creator>``: RSS 2.0's
+front matter is described by its excerpt's first paragraph (the text before the blog's
+``post_excerpt_separator`` that is not a heading or a block), as plain text: what
+Material's ``<meta name="description">``, the Open Graph tags (``overrides/main.html``)
+and the feed items show. Finally, the feed names an item's author in ``<dc:creator>``: RSS 2.0's
 ``<author>`` is an e-mail address, and the blog's authors have none.
 
 This hook must come before ``scripts/mkdocs_hook.py`` in ``mkdocs.yml``: that one publishes
@@ -35,8 +35,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 
+from verified_site.engines import blog_excerpt_separator
+from verified_site.extension import VOID_ELEMENTS
+
 FEED_PLUGIN = "rss"
-EXCERPT_SEPARATOR = "<!-- more -->"
 
 log = logging.getLogger("mkdocs.hooks.publishing")
 
@@ -59,9 +61,10 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 
 @event_priority(50)  # before the feed reads the description (at -75)
-def on_page_content(html_text: str, page: Page, **_: object) -> str:
-    if EXCERPT_SEPARATOR in html_text and not page.meta.get("description"):
-        description = first_paragraph(html_text.split(EXCERPT_SEPARATOR, 1)[0])
+def on_page_content(html_text: str, page: Page, config: MkDocsConfig, **_: object) -> str:
+    separator = blog_excerpt_separator(config)
+    if separator and separator in html_text and not page.meta.get("description"):
+        description = first_paragraph(html_text.split(separator, 1)[0])
         if description:
             # Escaped once, as markup: Material writes page.meta.description into an
             # attribute without escaping, while Jinja's `| e` and the feed's leave markup as is.
@@ -95,14 +98,14 @@ class _FirstParagraph(HTMLParser):
         self.parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _VOID:
+        if tag in VOID_ELEMENTS:
             return
         if self.depth == 0 and tag == "p" and not self.done:
             self.inside = True
         self.depth += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _VOID:
+        if tag in VOID_ELEMENTS:
             return
         self.depth -= 1
         if self.depth == 0 and self.inside:
@@ -111,9 +114,6 @@ class _FirstParagraph(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.inside:
             self.parts.append(data)
-
-
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
 def first_paragraph(fragment: str) -> str:

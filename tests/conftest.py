@@ -23,6 +23,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The post in a built site, under an edition's root.
+POST = "blog/2022/12/29/register-buffer-register-parameter/index.html"
 #: What CI sets for the published build only (README, Publishing): never inherited by the
 #: session's builds, so that a shell that exports them changes no test.
 PUBLISHING_VARIABLES = ("SITE_URL", "REPO_URL")

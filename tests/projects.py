@@ -119,3 +119,22 @@ class Project:
                 continue
             found[rel] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "<dir>"
         return found
+
+
+def tree_digest(folder: Path) -> str:
+    """Every path and file under ``folder``: equal digests, nothing there changed (a refused build left ``site/`` alone)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def alive(pid: int) -> bool:
+    """Running (or stopped): not gone, not a zombie waiting for a parent that does not reap."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in (b"Z", b"X")

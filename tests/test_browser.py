@@ -38,8 +38,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import yaml
-from conftest import PAGES_REPOSITORY, PagesServer, PagesSite
 
+from conftest import PAGES_REPOSITORY, PagesServer, PagesSite
 from verifier.normalize import Normalizer
 from verifier.project import copy_project
 from verifier.snippets import default_expectation, load_snippet, read_expectation

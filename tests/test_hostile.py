@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from hostile_cases import CASES, GRACE, NEVER_RECORDED, TOPIC, Case, markdown_table
-from projects import ROOT, Project, Run
+from page_tables import VERIFICATION_PAGES, section_table
+from projects import Project, Run
 from verified_site.terminal import render
 from verifier.report import Status
 
@@ -184,20 +185,15 @@ def test_markup_is_kept_as_text(hostile: Hostile) -> None:
     assert "&lt;" not in output
 
 
-#: Each edition's verification page, and the heading its hostile-snippets table is under.
-PAGES = {"ko": (ROOT / "docs" / "verification.md", "## 실패 사례"),
-         "en": (ROOT / "docs" / "en" / "verification.md", "## Hostile snippets")}
+#: The heading each edition's verification page shows the hostile-snippets table under.
+HEADINGS = {"ko": "## 실패 사례", "en": "## Hostile snippets"}
 
 
-@pytest.mark.parametrize("language", PAGES)
+@pytest.mark.parametrize("language", VERIFICATION_PAGES)
 def test_docs_table_matches_the_cases(language: str) -> None:
     """Each edition's verification page shows exactly this table under its hostile-snippets heading."""
-    path, heading = PAGES[language]
-    section = path.read_text(encoding="utf-8").split(f"\n{heading}\n", 1)
-    assert len(section) == 2, f"{path.relative_to(ROOT)} has no `{heading}` section"
-    body = section[1].split("\n## ", 1)[0]
-    table = "\n".join(line for line in body.splitlines() if line.startswith("|")) + "\n"
-    assert table == markdown_table(language), f"run `python tests/hostile_cases.py {language}` and paste its table into the page"
+    hint = f"run `python tests/hostile_cases.py {language}` and paste its table into the page"
+    assert section_table(language, HEADINGS[language]) == markdown_table(language), hint
 
 
 def test_cases_are_unique_and_valid() -> None:

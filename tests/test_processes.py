@@ -7,6 +7,7 @@ as a daemon would), and checks that every one of them is gone when the verifier 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,9 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from projects import ROOT, Project
+from projects import ROOT, Project, alive
+from verifier import server
 from verifier.options import EXIT_OVERTIME
-from verifier.report import Status
+from verifier.report import Ending, Status
+from verifier.runner import Job, Outcome
+from verifier.snippets import Settings
 from verifier.supervise import PER_RUN_S, SLACK_S, run_bound
 
 #: A snippet that records its pid, starts a grandchild in a new session that records its
@@ -43,15 +47,6 @@ with open(pids, "a") as out:
     out.write(f"{{os.getpid()}}\\n")
 time.sleep(50)
 """
-
-
-def alive(pid: int) -> bool:
-    """Running (or stopped): not gone, not a zombie waiting for a parent that does not reap."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in (b"Z", b"X")
 
 
 def _lingering(tmp_path: Path) -> tuple[Project, Path, Path]:
@@ -210,3 +205,32 @@ def test_a_snippet_that_stops_the_preloading_fork_server_is_continued(tmp_path: 
     project.snippet("s/plain", "print('plain')\n", "plain\n")
     run = project.verify("--jobs", "2", timeout=120)
     assert run.rc == 0, run.stdout + run.stderr
+
+
+def test_a_fork_server_that_ends_right_after_its_last_outcome_loses_no_job() -> None:
+    """Its last line and the end of its pipe read at once: that job ended, and is reported once, as it ended."""
+
+    class Ended(server._Server):
+        def _wait(self) -> int:
+            return 0
+
+        def close(self) -> None:
+            self.done = True
+            os.close(self.fd)
+
+    def job(key: str) -> Job:
+        return Job(key=key, path=Path(key), code=compile("", key, "exec"), settings=Settings())
+
+    remote = Ended(workers=1)
+    reported, unreported = job("snippets/a.py"), job("snippets/b.py")
+    remote.jobs = {(j.key, j.attempt): j for j in (reported, unreported)}
+    read_end, write_end = os.pipe()
+    remote.fd = read_end
+    os.set_blocking(read_end, False)
+    finished = Outcome(job=reported, workdir=Path("/nonexistent"), output=b"a\n")
+    os.write(write_end, json.dumps(finished.to_json()).encode() + b"\n")
+    os.close(write_end)
+    outcomes = remote.read()
+    assert [(o.job.key, o.ending) for o in outcomes] == [("snippets/a.py", Ending.FINISHED),
+                                                         ("snippets/b.py", Ending.CRASHED)]
+    assert outcomes[0].output == b"a\n" and remote.done

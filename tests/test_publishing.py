@@ -16,14 +16,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ENGINES, ROOT
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 
 import publishing_hook
-
-POST = "blog/2022/12/29/register-buffer-register-parameter/index.html"
-POST_SOURCE = "blog/posts/register-buffer-parameter.md"
+from conftest import ENGINES, POST, ROOT
 
 
 class _Head(HTMLParser):

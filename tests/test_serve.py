@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from projects import ROOT, Project
+from projects import ROOT, Project, alive
 from verifier import client
 from verifier.options import EXIT_FAILED, EXIT_PASSED
 from verifier.project import SITE_PARTS, copy_project
@@ -53,6 +53,28 @@ def test_each_request_verifies_as_a_plain_run_and_runs_only_what_changed(warm: t
     assert verifier.request().wait().status == EXIT_PASSED
 
 
+@pytest.mark.parametrize("how", ["plain", "warm"])
+def test_a_run_during_which_a_source_changed_is_run_again(tmp_path: Path, how: str) -> None:
+    """Exit 3 (a source changed during the run, results may be stale): the build's client asks again."""
+    project = Project(tmp_path / "project")
+    project.write("docs/page.md", "# page\n")
+    runs = tmp_path / "runs"
+    # Edits the page through another program (unseen by its audit hook), on its first run only.
+    project.snippet("t/edits_once", f"import subprocess\nfrom pathlib import Path\n\nruns = Path({str(runs)!r})\n"
+                    "if not runs.exists():\n"
+                    "    subprocess.run(['sh', '-c', 'echo edited >> ../../docs/page.md'], cwd=Path(__file__).parent, check=True)\n"
+                    "with runs.open('a') as log:\n    log.write('ran\\n')\nprint('ok')\n", "ok\n")
+    report = project.root / ".verify" / "client.json"
+    verifier = client.Warm(project.root, report) if how == "warm" else None
+    try:
+        result = verifier.request().wait() if verifier else client.start(project.root, report).wait()
+    finally:
+        if verifier:
+            verifier.close()
+    assert result.status == EXIT_PASSED, result.output
+    assert runs.read_text() == "ran\nran\n", "the first run's exit 3 was taken as final"
+
+
 def test_it_restarts_itself_when_the_verifier_changes(warm: tuple[Project, client.Warm]) -> None:
     """A warm process would verify with the code it started with; after an edit to the verifier it starts again."""
     project, verifier = warm
@@ -62,7 +84,7 @@ def test_it_restarts_itself_when_the_verifier_changes(warm: tuple[Project, clien
     judge.write_text(judge.read_text() + "\n# changed\n")
     again = verifier.request().wait()
     assert again.status == EXIT_PASSED, again.output
-    assert "torch, Python or the verifier changed since it started; restarting" in again.output
+    assert "a package it imported, Python or the verifier changed since it started; restarting" in again.output
     assert "ran 2 (verifier changed)" in again.output
     assert load(verifier.report).fingerprint != before
 
@@ -77,9 +99,10 @@ def test_serve_rejects_modes_that_record(tmp_path: Path) -> None:
 # --- mkdocs serve ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def site_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the site with its verifier cache filled once: each serve below starts warm."""
-    project = copy_project(ROOT, tmp_path_factory.mktemp("serve") / "project", SITE_PARTS)
+def site_project(tmp_path_factory: pytest.TempPathFactory, site: Path) -> Path:
+    """A copy of the site with the verifier cache the session's build filled (checked by a
+    verify run): each serve below starts warm."""
+    project = copy_project(ROOT, tmp_path_factory.mktemp("serve") / "project", (*SITE_PARTS, ".verify/cache.json"))
     subprocess.run([sys.executable, "scripts/verify.py"], cwd=project, check=True, capture_output=True,
                    stdin=subprocess.DEVNULL)
     return project
@@ -120,14 +143,6 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
 def test_serve_leaves_no_process_behind(site_project: Path, stop: signal.Signals) -> None:
     """Ctrl-C ends the session cleanly (its report file too); even a killed serve leaves nothing running."""
@@ -139,8 +154,8 @@ def test_serve_leaves_no_process_behind(site_project: Path, stop: signal.Signals
     serve.send_signal(stop)
     serve.wait(30)
     deadline = time.monotonic() + 15
-    while alive := [pid for pid in verifiers if _alive(pid)]:
-        assert time.monotonic() < deadline, f"still running after serve stopped: {alive}"
+    while running := [pid for pid in verifiers if alive(pid)]:
+        assert time.monotonic() < deadline, f"still running after serve stopped: {running}"
         time.sleep(0.1)
     if stop is signal.SIGINT:
         assert not list((site_project / ".verify").glob("serve-*.json"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
 import shutil
 import subprocess
@@ -18,12 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ENV, POST, ROOT
+from projects import tree_digest
 from verifier.project import SITE_PARTS, copy_project
 from verifier.report import Report, Status, load
-
-ROOT = Path(__file__).resolve().parent.parent
-POST = "blog/2022/12/29/register-buffer-register-parameter/index.html"
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 # The original post's text, in its order (from the captured seed, which users' clones lack).
 ORIGINAL_IN_ORDER = [
@@ -216,15 +213,6 @@ def project(tmp_path: Path, built: Path) -> Path:
     copy_project(ROOT, tmp_path, (*SITE_PARTS, ".verify/cache.json"))
     shutil.copytree(built, tmp_path / "site")
     return tmp_path
-
-
-def tree_digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def source_digest(folder: Path) -> str:

@@ -74,6 +74,12 @@ def _excerpt_separator(md: Markdown, config: object) -> str | None:
     """Material's blog excerpt separator, when ``md`` converts a post for a view's excerpt."""
     if "excerpt" not in md.treeprocessors:
         return None
+    return blog_excerpt_separator(config)
+
+
+def blog_excerpt_separator(config: object) -> str | None:
+    """The line that ends a post's excerpt (``post_excerpt_separator`` of Material's blog
+    plugin, ``<!-- more -->`` unless configured), from an MkDocs configuration; None without the blog."""
     blog = getattr(config, "plugins", {}).get("material/blog")
     return getattr(getattr(blog, "config", None), "post_excerpt_separator", None)
 

@@ -26,9 +26,10 @@ import hashlib
 import html
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
@@ -48,7 +49,8 @@ _FORGEABLE = ("verified-output", "data-verified")
 #: "Source code in <file>" by mkdocstrings itself, so Python inside them is a quotation.
 _AUTODOC = re.compile(r"^\s*:::\s+\S")
 _AUTODOC_CLASS = "doc-object"
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+#: HTML elements that have no end tag.
+VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
 
 
 class VerifiedPagesExtension(Extension):
@@ -85,9 +87,9 @@ class _Page:
     text: Text = field(init=False)
     nonce: str = ""
     info: engines.PageInfo = engines.UNKNOWN_PAGE
-    offset: int = 0
-    """Lines the engine stripped (front matter) before the page's first line."""
     source: list[str] = field(default_factory=list)
+    """The Markdown the engine gave: the page without its front matter. Line numbers in
+    problems count from its first line until :meth:`refuse` adds the front matter's."""
     tree_done: bool = False
     """The tree stage ended: postprocessors now see the whole page, not a heading for the TOC."""
     autodoc: bool = False
@@ -104,7 +106,6 @@ class _Page:
         self.info = engines.page_info(self.md)
         self.text = text_for(self.config["language"] or self.info.language or DEFAULT_LANGUAGE)
         self.source = lines
-        self.offset = _front_matter_lines(self.info.file, lines)
 
     @property
     def root(self) -> Path:
@@ -114,7 +115,10 @@ class _Page:
         return f"<!--verified:{self.nonce}:{kind}:{line}:{path}-->"
 
     def refuse(self, problems: list[pages.Problem]) -> engines.PageRefused:
-        lines = [f"{self.info.shown}:{p.line}: {p.message}" for p in sorted(problems, key=lambda p: p.line)]
+        """The error naming each problem's page line, front matter counted (read from the page
+        file only now: a page that passes never needs it)."""
+        offset = _front_matter_lines(self.info.file, self.source)
+        lines = [f"{self.info.shown}:{p.line + offset}: {p.message}" for p in sorted(problems, key=lambda p: p.line)]
         return engines.refusal("nothing was published: " + "\n".join(lines) if len(lines) == 1
                                else "nothing was published:\n" + "\n".join(lines))
 
@@ -131,7 +135,7 @@ class _MarkIncludes(Preprocessor):
             return lines
         if page.info.excerpt_separator:
             lines = excerpt_lines(lines, page.info.excerpt_separator)
-        problems = [pages.Problem(i + 1 + page.offset, "the page writes a verified-output box or marker by hand; "
+        problems = [pages.Problem(i + 1, "the page writes a verified-output box or marker by hand; "
                                                         "boxes come only from verified snippet includes")
                     for i, line in enumerate(lines) if any(word in line for word in _FORGEABLE)]
         if problems:
@@ -139,7 +143,7 @@ class _MarkIncludes(Preprocessor):
         out: list[str] = []
         block: int | None = None
         for i, line in enumerate(lines):
-            number = i + 1 + page.offset
+            number = i + 1
             match = SnippetPreprocessor.RE_ALL_SNIPPETS.match(line)
             if line.strip() == drift_page.MARKER:
                 out += [page.marker("start", number), *self._drift(), page.marker("end", number)]
@@ -170,7 +174,7 @@ class _MarkIncludes(Preprocessor):
         return out
 
     def _drift(self) -> list[str]:
-        results = drift_results.load_results(self.page.root)
+        results = _drift_file(drift_results.load_results, self.page.root, drift_results.RESULTS)
         if results is None:
             return []
         docs = self.page.info.docs_dir or self.page.root / "docs"
@@ -214,7 +218,7 @@ class _Gate(Preprocessor):
         origin: list[int] = []
         regions: list[pages.Region] = []
         opened: list[tuple[int, int, str]] = []
-        line_number = page.offset
+        line_number = 0
         for line in lines:
             match = marker.match(line)
             if match is None:
@@ -242,8 +246,9 @@ class _Gate(Preprocessor):
     def _context(self) -> pages.Context:
         page = self.page
         return pages.Context(text=page.text, page=page.info.source.as_posix(), rules_page=page.config["rules_page"],
-                             drift=drift_results.load_results(page.root), drift_page=page.config["drift_page"],
-                             devices=drift_results.load_devices(page.root))
+                             drift=_drift_file(drift_results.load_results, page.root, drift_results.RESULTS),
+                             drift_page=page.config["drift_page"],
+                             devices=_drift_file(drift_results.load_devices, page.root, drift_results.DEVICES))
 
     def _shown_source(self, path: str) -> str | None:
         """The snippet as the engine shows it: tabs expanded, blank lines emptied (Markdown's own normalizing)."""
@@ -258,7 +263,7 @@ class _Gate(Preprocessor):
         """The claim's output box, or why it may not be shown."""
         page = self.page
         try:
-            report, stale = _load_report(Path(page.config["report"]))
+            report, stale = load_report(Path(page.config["report"]))
         except ReportError as exc:
             return f"{path} cannot be shown: {exc}"
         if stale:
@@ -290,20 +295,43 @@ def _digest(path: Path) -> str | None:
         return None
 
 
-@functools.lru_cache(maxsize=8)
-def _load_report_at(path: Path, stamp: tuple[int, int]) -> tuple[Report, str | None]:
+_T = TypeVar("_T")
+
+
+def _read_once(read: Callable[[Path], _T], arg: Path, file: Path) -> _T:
+    """``read(arg)``, run once per version of ``file`` (its inode, modification time and size):
+    every page of a build shares what it read, and a changed file (``mkdocs serve``) is read
+    again. ``OSError`` when ``file`` cannot be examined (absent)."""
+    stat = file.stat()
+    return cast(_T, _read_at(read, arg, file.resolve(), (stat.st_ino, stat.st_mtime_ns, stat.st_size)))
+
+
+@functools.lru_cache(maxsize=16)
+def _read_at(read: Callable[[Path], object], arg: Path, file: Path, version: tuple[int, int, int]) -> object:
+    return read(arg)
+
+
+def _drift_file(read: Callable[[Path], _T], root: Path, name: Path) -> _T:
+    """A file of drift results under ``root`` (``drift_results.RESULTS``, ``DEVICES``), parsed by
+    ``read`` once per version; one that is absent or unreadable is left to ``read`` (nothing, or its error)."""
+    try:
+        return _read_once(read, root, root / name)
+    except OSError:
+        return read(root)
+
+
+def _report_and_mismatch(path: Path) -> tuple[Report, str | None]:
     report = load(path)
     return report, mismatch(report)
 
 
-def _load_report(path: Path) -> tuple[Report, str | None]:
+def load_report(path: Path) -> tuple[Report, str | None]:
     """The report at ``path`` and why it does not fit this installation (None when it does),
-    read once per version of the file: every page of a build shares it."""
+    read once per version of the file: every page of a build, and the MkDocs hook, share it."""
     try:
-        stat = path.stat()
+        return _read_once(_report_and_mismatch, path.resolve(), path)
     except FileNotFoundError:
         raise ReportError(f"{path}: no report; run `python scripts/verify.py` first") from None
-    return _load_report_at(path.resolve(), (stat.st_mtime_ns, stat.st_size))
 
 
 class _TreeDone(Treeprocessor):
@@ -339,8 +367,8 @@ class _CheckHtml(Postprocessor):
         """The page line a raw tag was written on, when it is on the page itself (else its first line)."""
         for i, line in enumerate(self.page.source):
             if tag[:40] in line:
-                return i + 1 + self.page.offset
-        return 1 + self.page.offset
+                return i + 1
+        return 1
 
 
 #: What a browser does not read as tags: comments, declarations, and the contents of
@@ -403,7 +431,7 @@ def _verdict(name: str, attributes: str, nonce: str, exempt_class: str | None) -
 def _element_end(text: str, name: str, start: int) -> int:
     """Where the element whose start tag ends at ``start`` ends: after its matching end tag
     (same-name tags nest), or at the end of the text when it is never closed."""
-    if name in _VOID:
+    if name in VOID_ELEMENTS:
         return start
     depth = 1
     for tag in _same_name(name).finditer(text, start):

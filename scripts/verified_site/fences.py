@@ -11,7 +11,7 @@ Whether a language is Python is Pygments' answer, not a list of ours.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from markdown import Markdown
@@ -64,8 +64,6 @@ class Fence:
     id: str = ""
     source: str = ""
     """The body, with the fence's indentation removed."""
-    body: tuple[int, ...] = field(default_factory=tuple)
-    """Indices of the body lines."""
 
     @property
     def is_python(self) -> bool:
@@ -85,7 +83,7 @@ class _Recorder(SuperFencesBlockPreprocessor):
         self.found.append(Fence(
             start=start, end=end - 1, prefix=self.ws or "", marker=self.fence or "", language=self.lang or "",
             options=dict(self.options), classes=tuple(self.classes), id=self.id,
-            source=self.rebuild_block(self.code), body=tuple(range(start + 1, end - 1)),
+            source=self.rebuild_block(self.code),
         ))
         self.clear()
 
@@ -119,6 +117,12 @@ def scan(lines: list[str], md: Markdown) -> list[Fence]:
     return recorder.found
 
 
+@functools.cache
 def standalone_markdown() -> Markdown:
-    """A Markdown instance with SuperFences, for reading pages outside a build (the drift page's claims)."""
+    """A Markdown instance with SuperFences, for reading pages outside a build (the drift page's claims).
+
+    Made once and shared: :func:`scan` only reads it (its extensions, tab length and
+    preprocessors) and keeps every fence it records in a :class:`_Recorder` of its own, so
+    nothing of one page stays on the instance for the next. Never convert with it.
+    """
     return Markdown(extensions=["attr_list", "pymdownx.highlight", "pymdownx.superfences"])

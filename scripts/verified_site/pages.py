@@ -47,7 +47,8 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
 @dataclass(frozen=True)
 class Problem:
     line: int
-    """The page line (1-based, front matter included) the problem is on."""
+    """The page line (1-based) the problem is on, counted in the Markdown the engine converts:
+    the extension adds the front matter's lines when it reports it."""
     message: str
 
 
@@ -111,10 +112,9 @@ def find_includes(markdown: str, md: Markdown | None = None) -> list[Include]:
 
 @dataclass
 class Expansion:
-    """What the gate decided for one page: rewritten lines, the claims it shows, and its problems."""
+    """What the gate decided for one page: rewritten lines and its problems."""
 
     lines: list[str]
-    included: list[Include] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -180,7 +180,6 @@ def expand(lines: list[str], origin: list[int], regions: list[Region], md: Markd
         if fold not in (None, "code"):
             result.problems.append(Problem(where, f'fold="{fold}" is not an option (fold="code" folds the code)'))
             continue
-        result.included.append(Include(claim.file, fence.options.get("title"), where))
         body = _shown_code(lines[fence.start + 1:fence.end], fence.prefix)
         title = fence.options.get("title") or claim.file
         edits.append((fence.start, fence.end + 1, _shown_fence(lines, fence, body, title, nonce, text, fold == "code")))

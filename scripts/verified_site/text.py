@@ -1,10 +1,17 @@
-"""Every sentence the site's code shows a reader, keyed by language.
+"""Every sentence the site's Python code shows a reader, keyed by language.
 
-Pages are written by authors in their edition's language; what the code adds to them
+Pages are written by authors in their edition's language; what the renderer adds to them
 (output box titles, provenance, skip notices, drift labels, the drift page) comes from
-here and nowhere else, so a new edition is a new :class:`Text`, never a change to the
-renderer. Templates use ``str.format`` fields; callers pass values already escaped for
-where the text lands (HTML for boxes, Markdown for the drift page).
+here, so a new edition is a new :class:`Text`, never a change to the renderer. The theme's
+templates keep their own small tables, keyed by language there: ``overrides/404.html``
+(the not-found page's messages) and ``overrides/main.html`` (each language's
+``og:locale``); a new edition adds its entries there too.
+
+Templates use ``str.format`` fields; callers pass values already escaped for where the
+text lands: HTML for a box's title and its folded output's summary (``output_title``,
+``recorded_title``, ``folded_output``), Markdown for everything else: the notes under a
+box are Markdown paragraphs whose values :func:`.pages.md_text` escapes, and the drift
+page is Markdown.
 """
 
 from __future__ import annotations

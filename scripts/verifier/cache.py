@@ -24,10 +24,9 @@ import json
 import platform
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
-from . import __version__
+from . import __version__, report
 from .report import JSON, Entry, installed_torch, verifier_digest, write_json
 
 Fingerprint = dict[str, object]
@@ -44,17 +43,9 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
-_versions: dict[str, str | None] = {}
-
-
-def installed_version(distribution: str) -> str | None:
-    """The installed version of a distribution (None when it is not installed), once per run."""
-    if distribution not in _versions:
-        try:
-            _versions[distribution] = metadata.version(distribution)
-        except metadata.PackageNotFoundError:
-            _versions[distribution] = None
-    return _versions[distribution]
+#: A distribution's version, read once per run (each run clears it: a ``--serve``
+#: session runs many, and a package may be upgraded between them).
+installed_version = functools.cache(report.installed_version)
 
 
 def environment_parts() -> Fingerprint:

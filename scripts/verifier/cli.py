@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__, watch
-from .cache import Cache, Fingerprint, distributions_of, environment_parts, file_digest, fingerprint, sha256, why_changed
+from .cache import Cache, Fingerprint, distributions_of, environment_parts, file_digest, fingerprint, installed_version, sha256, why_changed
 from .judge import Verdict, judge, mismatch_diff
 from .normalize import Normalizer
 from .options import EXIT_CHANGED, EXIT_FAILED, EXIT_PASSED, EXIT_SIGNAL_BASE, EXIT_USAGE, parse, runs
@@ -116,6 +116,7 @@ def main(root: Path, argv: list[str] | None = None) -> int:
 
 def _verify(root: Path, args: argparse.Namespace) -> int:
     started = time.monotonic()
+    installed_version.cache_clear()  # read afresh for each run of a --serve session
     env = environment_parts()
     if env["torch"] is None:
         print(f"error: torch is not installed for {sys.executable}; install requirements.txt first", file=sys.stderr)

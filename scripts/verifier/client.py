@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,30 @@ def _end(process: subprocess.Popen[str]) -> None:
         process.wait()
 
 
+def _read(lines: _Lines, bound: float) -> tuple[str, int | None]:
+    """Output until its end, or until a ``--serve`` run's :data:`DONE` line (with that run's
+    status); :class:`TimeoutError` past ``bound`` seconds."""
+    deadline = time.monotonic() + bound
+    output: list[str] = []
+    while (line := lines.next(deadline)) is not None:
+        if line.startswith(DONE):
+            return "".join(output), int(line.removeprefix(DONE))
+        output.append(line)
+    return "".join(output), None
+
+
+def _settled(run_once: Callable[[], Result], again: Callable[[], None]) -> Result:
+    """``run_once``'s result; while it is :data:`EXIT_CHANGED` (a source changed during the run),
+    ``again`` asks for another run, :data:`RERUNS` times at most."""
+    result = run_once()
+    for _ in range(RERUNS):
+        if result.status != EXIT_CHANGED:
+            break
+        again()
+        result = run_once()
+    return result
+
+
 def _overtime(bound: float) -> Result:
     return Result(EXIT_OVERTIME, f"error: the verifier did not answer within {bound:.0f} s; it was ended, "
                                  "with every process it started")
@@ -99,35 +124,27 @@ class Run:
 
     def __init__(self, root: Path, report: Path) -> None:
         self.root, self.report = root, report
-        self._process = _spawn(root, ["--report", str(report)])
-        self._lines = _Lines(self._process)
         self._result: Result | None = None
+        self._start()
+
+    def _start(self) -> None:
+        self._process = _spawn(self.root, ["--report", str(self.report)])
+        self._lines = _Lines(self._process)
 
     def wait(self) -> Result:
         """Its result, once; later calls return the same result. Runs again after :data:`EXIT_CHANGED`."""
-        if self._result is not None:
-            return self._result
-        for attempt in range(RERUNS + 1):
-            if attempt:
-                self._process = _spawn(self.root, ["--report", str(self.report)])
-                self._lines = _Lines(self._process)
-            result = self._wait_once()
-            if result.status != EXIT_CHANGED:
-                break
-        self._result = result
-        return result
+        if self._result is None:
+            self._result = _settled(self._wait_once, self._start)
+        return self._result
 
     def _wait_once(self) -> Result:
         bound = run_bound(self.root) + WAIT_SLACK_S
-        deadline = time.monotonic() + bound
-        output: list[str] = []
         try:
-            while (line := self._lines.next(deadline)) is not None:
-                output.append(line)
+            output, _ = _read(self._lines, bound)
         except TimeoutError:
             _end(self._process)
             return _overtime(bound)
-        return Result(self._process.wait(), "".join(output))
+        return Result(self._process.wait(), output)
 
     def cancel(self) -> None:
         """End it if it still runs (the build failed before it needed the report)."""
@@ -174,20 +191,17 @@ class Warm:
     def _wait_once(self) -> Result:
         assert self._process is not None and self._lines is not None
         bound = run_bound(self.root) + WAIT_SLACK_S
-        deadline = time.monotonic() + bound
-        output: list[str] = []
         self._in_flight = False
         try:
-            while (line := self._lines.next(deadline)) is not None:
-                if line.startswith(DONE):
-                    return Result(int(line.removeprefix(DONE)), "".join(output))
-                output.append(line)
+            output, status = _read(self._lines, bound)
         except TimeoutError:
             self.close()
             return _overtime(bound)
+        if status is not None:
+            return Result(status, output)
         # It ended without finishing the run (killed, or a crash): the next request starts another.
-        status = self._process.wait()
-        return Result(status or 1, "".join(output) + f"error: the serving verifier ended (exit status {status})\n")
+        ended = self._process.wait()
+        return Result(ended or 1, output + f"error: the serving verifier ended (exit status {ended})\n")
 
     def close(self) -> None:
         """End the session: end of input ends the verifier; past its grace, it is ended."""
@@ -212,13 +226,7 @@ class WarmRun:
 
     def wait(self) -> Result:
         if self._result is None:
-            for attempt in range(RERUNS + 1):
-                if attempt:
-                    self._warm._send()
-                result = self._warm._wait_once()
-                if result.status != EXIT_CHANGED:
-                    break
-            self._result = result
+            self._result = _settled(self._warm._wait_once, self._warm._send)
         return self._result
 
     def cancel(self) -> None:

@@ -272,12 +272,17 @@ class Report:
         )
 
 
-def installed_torch() -> str | None:
-    """The installed torch version from its metadata: the same string as ``torch.__version__``."""
+def installed_version(distribution: str) -> str | None:
+    """A distribution's installed version, read now (None when it is not installed)."""
     try:
-        return metadata.version("torch")
+        return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return None
+
+
+def installed_torch() -> str | None:
+    """The installed torch version from its metadata: the same string as ``torch.__version__``."""
+    return installed_version("torch")
 
 
 def verifier_digest() -> str:

@@ -82,7 +82,7 @@ _READ_CHUNK = 65536
 _THREADS: dict[str, int] = {}
 #: Descriptors of this fork server that a snippet's process must not hold (closed in each child).
 PRIVATE_FDS: set[int] = set()
-#: Installed modules this fork server had imported when it started forking: every child has them.
+#: Installed modules this fork server had imported at its last fork: every child since has them.
 _INHERITED: dict[str, str] = {}
 #: The seed this fork server gave every device's generator (``torch.manual_seed``), if it did.
 _SEEDED: dict[str, int] = {}
@@ -163,8 +163,8 @@ class Remote(Protocol):
     def close_in_child(self) -> None: ...
 
 
-def prepare_parent() -> int:
-    """Make this process a safe fork server; return torch's default intra-op thread count.
+def prepare_parent() -> None:
+    """Make this process a safe fork server.
 
     Single-threaded torch and a subreaper (it adopts whatever a snippet leaves running, so
     it can end it).
@@ -176,7 +176,6 @@ def prepare_parent() -> int:
     # count `python <snippet>` starts with (it creates no thread pool).
     _THREADS.setdefault("default", torch.get_num_threads())
     torch.set_num_threads(1)
-    return _THREADS["default"]
 
 
 def preload(modules: Iterable[str]) -> None:
@@ -270,8 +269,6 @@ def run_jobs(jobs: list[Job], root: Path, workers: int, remotes: Sequence[Remote
     running: dict[int, _Running] = {}
     selector = selectors.DefaultSelector()
     remotes_started = False
-    _INHERITED.clear()
-    _INHERITED.update(_installed_modules(root))  # once here, not in every child
     _seed_every_device({SEED + job.attempt for job in jobs})
     # One full collection, as the imports' own would have done (they were deferred): children
     # start with no garbage of ours, and none inherits a full collection due, which would
@@ -409,9 +406,9 @@ class _Running:
         if outcome.ending is Ending.FINISHED:
             _interpret_exit(outcome, status, bytes(self.status))
         if outcome.ending not in (Ending.FINISHED, Ending.RAISED, Ending.EXITED):
-            # It did not end its own descendants: those it left were adopted here.
+            # It did not end its own descendants, nor remove its working directory: done here.
             end_descendants(keep)
-        shutil.rmtree(outcome.workdir, ignore_errors=True)
+            shutil.rmtree(outcome.workdir, ignore_errors=True)
         return outcome
 
 
@@ -441,7 +438,7 @@ def _interpret_exit(outcome: Outcome, wait_status: int, record: bytes) -> None:
 def _start(job: Job, root: Path, running: dict[int, _Running], remotes: Sequence[Remote], workdir: Path) -> _Running:
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     status_r, status_w = os.pipe2(os.O_CLOEXEC)
-    _snapshot_modules()
+    _snapshot_modules(root)
     # The child's address space is this process's (it is a copy): read here, where reading costs no copied pages.
     limit = _address_space() + job.settings.memory * 1024 * 1024
     sys.stdout.flush()
@@ -564,7 +561,7 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path, paren
     record = {"ending": ending, "memory_error": memory_error, "imports": imports, "raised_at": raised_at,
               "opened": sorted(opened - {job.key}), "wrote": sorted(wrote),
               # What the fork server had imported is added by it (_INHERITED): only what is new here.
-              "modules": _installed_modules(root, {name.partition(".")[0] for name in new})}
+              "modules": installed_modules(root, {name.partition(".")[0] for name in new})}
     # Nothing it started outlives it: a process in another session or group included (all adopted here).
     if has_children():
         end_descendants()
@@ -677,7 +674,7 @@ class _ModuleNames:
 _MODULES = _ModuleNames()
 
 
-def _snapshot_modules() -> None:
+def _snapshot_modules(root: Path) -> None:
     """Copy the names in this process's ``sys.modules`` (again, if it imported something since).
 
     A child finds the modules its snippet added (:func:`_new_modules`) without touching the
@@ -688,6 +685,9 @@ def _snapshot_modules() -> None:
     if len(_MODULES.ordered) != len(sys.modules):
         _MODULES.ordered = tuple((name + ".")[:-1] if isinstance(name, str) else name for name in list(sys.modules))
         _MODULES.names = frozenset(_MODULES.ordered)
+        # With the names, not once per run: a child adds only what it imported beyond these.
+        _INHERITED.clear()
+        _INHERITED.update(installed_modules(root))
 
 
 def _new_modules() -> list[str]:  # pragma: no cover - runs in the child
@@ -716,7 +716,7 @@ def _site_dirs() -> tuple[str, ...]:
     return tuple(str(Path(d)) + os.sep for d in dirs)
 
 
-def _installed_modules(root: Path, names: Iterable[str] | None = None) -> dict[str, str]:
+def installed_modules(root: Path, names: Iterable[str] | None = None) -> dict[str, str]:
     """Top-level modules (of ``names``, default all) loaded from an installation's site-packages, not the repository."""
     sites = _site_dirs()
     repo = str(root) + os.sep

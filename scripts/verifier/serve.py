@@ -12,9 +12,10 @@ and a file: it writes a line, waits for :data:`DONE`, and reads the report.
   the verifier exits; its supervisor (:mod:`.supervise`, with no bound on the whole
   session, as a session has no end) ends whatever is left. Each run's own bound is the
   caller's to keep (:func:`.supervise.run_bound`; :mod:`.client` keeps it).
-* It restarts itself (``execv``, the same command line) before a run when torch, the
-  Python executable, or the verifier's own source changed since it started: a warm
-  process would otherwise verify against the torch it imported, not the one installed.
+* It restarts itself (``execv``, the same command line) before a run when an installed
+  package it imported (torch, numpy, ...), the Python executable, or the verifier's own
+  source changed since: a warm process would otherwise verify against the torch it
+  imported, not the one installed (a plain run keys its cache on the versions installed).
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ import hashlib
 import os
 import sys
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 
 from . import allocator
 from .report import verifier_digest
-from .runner import prepare_parent
+from .runner import installed_modules, prepare_parent
 from .supervise import SUPERVISOR_ENV
 
 #: The line that ends each run's output: ``verify.py --serve: exit status N``.
@@ -41,12 +41,13 @@ PENDING = "--serve-pending"
 def serve(root: Path, args: argparse.Namespace, verify: Callable[[Path, argparse.Namespace], int]) -> int:
     """Run ``verify`` once per line of standard input until it ends; 0 at the end of input."""
     started_with = restart_key()
+    imported: dict[str, tuple[int, int] | None] = {}
     pending = bool(args.serve_pending)
     while True:
         if not pending:
             if not sys.stdin.readline():
                 return 0
-            if restart_key() != started_with:
+            if restart_key() != started_with or any(_stamp(file) != stamp for file, stamp in imported.items()):
                 _restart()
         pending = False
         status = verify(root, args)
@@ -55,25 +56,30 @@ def serve(root: Path, args: argparse.Namespace, verify: Callable[[Path, argparse
         # A session's first run is mostly cached (torch never imported): import it now, between
         # runs, so the first edit does not wait for it.
         prepare_parent()
+        for file in installed_modules(root).values():
+            imported.setdefault(file, _stamp(file))  # as it was when imported (an upgrade rewrites it)
 
 
 def restart_key() -> tuple[object, ...]:
-    """What a warm verifier must not outlive: the installed torch (version and files),
-    the Python executable, and the verifier's own source (``scripts/verify.py`` included)."""
-    try:
-        torch = metadata.distribution("torch")
-        # A reinstall of the same version rewrites the package's files.
-        torch_key: object = (torch.version, os.stat(str(torch.locate_file("torch/__init__.py"))).st_mtime_ns)
-    except (metadata.PackageNotFoundError, AttributeError, OSError):
-        torch_key = None
+    """What a warm verifier must not outlive besides the packages it imported: the Python
+    executable, and the verifier's own source (``scripts/verify.py`` included)."""
     executable = os.stat(os.path.realpath(sys.executable))
     script = Path(sys.argv[0]).resolve()
     script_digest = hashlib.sha256(script.read_bytes()).hexdigest() if script.is_file() else ""
-    return torch_key, (executable.st_ino, executable.st_mtime_ns, executable.st_size), verifier_digest(), script_digest
+    return (executable.st_ino, executable.st_mtime_ns, executable.st_size), verifier_digest(), script_digest
+
+
+def _stamp(file: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(file)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _restart() -> None:
-    print("verify.py --serve: torch, Python or the verifier changed since it started; restarting", flush=True)
+    print("verify.py --serve: a package it imported, Python or the verifier changed since it started; restarting",
+          flush=True)
     sys.stderr.flush()
     # verify.py takes both out of its environment once it trusts it; the new image must find them again.
     env = allocator.tuned({**os.environ, SUPERVISOR_ENV: str(os.getppid())})

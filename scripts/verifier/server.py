@@ -67,21 +67,22 @@ class _Server:
     def read(self) -> list[Outcome]:
         """The outcomes that arrived; at the end of the stream, a crash for every job not reported."""
         outcomes = []
-        while True:
+        ended = False
+        while not ended:
             try:
                 chunk = os.read(self.fd, 1 << 20)
             except BlockingIOError:
                 break
-            if not chunk:
-                outcomes += self._lost()
-                self.close()
-                break
+            ended = not chunk
             self._buffer += chunk
         *lines, rest = self._buffer.split(b"\n")
         self._buffer = bytearray(rest)
         for line in lines:
             data = json.loads(line)
             outcomes.append(Outcome.from_json(data, self.jobs.pop((data["key"], data["attempt"]))))
+        if ended:  # only now: the last lines before the end name jobs that did end
+            outcomes += self._lost()
+            self.close()
         return outcomes
 
     def _lost(self) -> list[Outcome]:

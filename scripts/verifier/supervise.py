@@ -62,8 +62,9 @@ def run_bound(root: Path, paths: Sequence[str] = (), pattern: str | None = None,
     ``--jobs 1``). :data:`SLACK_S` is added once. Cached results take no time, so the bound
     is generous for a run with nothing to do; it exists to end a run that hangs.
 
-    The site's build calls this to bound its own wait (``subprocess.run(..., timeout=...)``)
-    beyond the verifier's, in case the verifier itself is killed before it can end its run.
+    The site's build calls this to bound its own wait (:mod:`.client`: a deadline on the
+    verifier's output) beyond the verifier's, in case the verifier itself is killed before it
+    can end its run.
     """
     workers = max(1, jobs or os.cpu_count() or 1)
     try:
