@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import functools
 import re
-import site
 import sys
-import sysconfig
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .installation import site_packages, standard_library
 from .report import Normalization
 
 #: How undecodable bytes appear in the output: as Python's ``\\xNN`` escapes, so the text
@@ -65,7 +64,8 @@ def mask_addresses(text: str) -> str:
 
 def machine_path_prefixes(repo: Path, workdir: Path | None) -> list[tuple[str, str]]:
     """Path prefixes that differ between machines, each with its stable placeholder."""
-    prefixes = dict(_installation_prefixes())
+    prefixes = dict.fromkeys(site_packages(), "<site-packages>")
+    prefixes[standard_library()] = "<stdlib>"
     prefixes[_resolved(repo)] = "<repo>"
     if workdir is not None:
         prefixes[str(workdir)] = "<tmp>"
@@ -79,17 +79,6 @@ def machine_path_prefixes(repo: Path, workdir: Path | None) -> list[tuple[str, s
 @functools.cache
 def _resolved(path: Path) -> str:
     return str(path.resolve())
-
-
-@functools.cache
-def _installation_prefixes() -> tuple[tuple[str, str], ...]:
-    """The installation's own folders, found once (sysconfig builds them from scratch each time it is asked)."""
-    prefixes: dict[str, str] = {}
-    for directory in {*site.getsitepackages(), site.getusersitepackages(),
-                      sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}:
-        prefixes[str(Path(directory))] = "<site-packages>"
-    prefixes[str(Path(sysconfig.get_paths()["stdlib"]))] = "<stdlib>"
-    return tuple(prefixes.items())
 
 
 class Normalizer:

@@ -45,7 +45,6 @@ import _signal  # type: ignore[import-not-found]  # C module behind `signal`; ty
 import atexit
 import base64
 import contextlib
-import functools
 import gc
 import importlib
 import importlib.util
@@ -57,9 +56,7 @@ import resource
 import selectors
 import shutil
 import signal
-import site
 import sys
-import sysconfig
 import tempfile
 import threading
 import time
@@ -71,6 +68,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .installation import site_packages
 from .processes import become_subreaper, die_with_parent, end_descendants, has_children, kill_group
 from .report import Ending
 from .snippets import Settings
@@ -171,7 +169,7 @@ def prepare_parent() -> None:
     """
     torch = import_torch()
     become_subreaper()
-    _site_dirs()  # computed once here, inherited by every child
+    site_packages()  # found once here, inherited by every child
     # Read before setting it, once (a --serve verifier prepares again for each run): the
     # count `python <snippet>` starts with (it creates no thread pool).
     _THREADS.setdefault("default", torch.get_num_threads())
@@ -709,16 +707,9 @@ def _new_modules() -> list[str]:  # pragma: no cover - runs in the child
     return new
 
 
-@functools.cache
-def _site_dirs() -> tuple[str, ...]:
-    dirs = {*site.getsitepackages(), site.getusersitepackages(),
-            sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    return tuple(str(Path(d)) + os.sep for d in dirs)
-
-
 def installed_modules(root: Path, names: Iterable[str] | None = None) -> dict[str, str]:
     """Top-level modules (of ``names``, default all) loaded from an installation's site-packages, not the repository."""
-    sites = _site_dirs()
+    sites = tuple(folder + os.sep for folder in site_packages())
     repo = str(root) + os.sep
     found = {}
     for name in sorted(set(sys.modules if names is None else names)):
