@@ -26,7 +26,9 @@ of ``--runs`` (default 3) whole-process timings:
 * a fresh interpreter per snippet (``python <snippet>`` for every site snippet, as many at
   once as the verifier runs), once: what the fork server saves.
 
-Prints every figure with its target and exits 1 if one is missed. Everything runs in
+Prints every figure with its target, and beside it the same ratio within each interleaved
+run (the figure is of the medians; the runs show how far the machine's own noise moves it),
+and exits 1 if one is missed. Everything runs in
 temporary copies: the checkout's cache, ``site/`` and snippets are left alone. Timings are
 wall-clock: run it on an otherwise idle machine, ``python benchmarks/verify_speed.py``.
 """
@@ -120,7 +122,10 @@ class Figure:
     seconds: float
     unit: str = ""
     ratio: float | None = None
+    """Of the medians: what the target is judged on."""
     target: float | None = None
+    runs: tuple[float, ...] = ()
+    """The same ratio within each interleaved run: how far the machine's noise moves it."""
 
     @property
     def missed(self) -> bool:
@@ -133,6 +138,8 @@ class Figure:
             text += f" {self.ratio:6.2f}× {self.unit}"
         if self.target is not None:
             text += f"   target ≤ {self.target}× {'MISSED' if self.missed else 'met'}"
+        if self.runs:
+            text += f"   (each run: {', '.join(f'{ratio:.2f}' for ratio in self.runs)})"
         return text
 
 
@@ -251,19 +258,27 @@ def main() -> int:
     median = {name: statistics.median(values) for name, values in times.items()}
     unit = median["import torch"]
     slope = (median["scaled cold"] - median["site cold"]) / (n_scaled - n_site)
+
+    def each_run(name: str, unit_name: str = "import torch") -> tuple[float, ...]:
+        return tuple(value / of for value, of in zip(times[name], times[unit_name], strict=True))
+
+    slopes = tuple((scaled - cold) / (n_scaled - n_site) / floor for scaled, cold in zip(times["scaled cold"], times["site cold"], strict=True))
     figures = [
         Figure("import torch", unit, "import torch", 1.0),
         Figure("import torch, torch._dynamo (the slowest snippet's floor)", median["import torch._dynamo"], "import torch",
-               median["import torch._dynamo"] / unit),
-        Figure(f"cold verify, the site's {n_site} snippets", median["site cold"], "import torch", median["site cold"] / unit, 1.6),
-        Figure("cached verify (nothing changed)", median["site cached"], "import torch", median["site cached"] / unit, 0.2),
+               median["import torch._dynamo"] / unit, runs=each_run("import torch._dynamo")),
+        Figure(f"cold verify, the site's {n_site} snippets", median["site cold"], "import torch", median["site cold"] / unit, 1.6,
+               each_run("site cold")),
+        Figure("cached verify (nothing changed)", median["site cached"], "import torch", median["site cached"] / unit, 0.2,
+               each_run("site cached")),
         Figure(f"fork floor (fork and exit, / {WORKERS} workers)", floor),
         Figure(f"bare run (fork, the snippet, exit, / {WORKERS} workers)", bare, "fork floor", bare / floor),
-        Figure(f"per-snippet cost (slope, {n_site} → {n_scaled} snippets)", slope, "fork floor", slope / floor, 1.5),
+        Figure(f"per-snippet cost (slope, {n_site} → {n_scaled} snippets)", slope, "fork floor", slope / floor, 1.5, slopes),
         Figure(f"markdown-exec, {n_scaled} snippets (mkdocs build)", median["markdown-exec"], "markdown-exec", 1.0),
         Figure(f"cold verify, {n_scaled} snippets", median["scaled cold"], "markdown-exec",
-               median["scaled cold"] / median["markdown-exec"], 1.0),
-        Figure("cold build (mkdocs build --strict, fresh copy)", median["cold build"], "import torch", median["cold build"] / unit, 2.0),
+               median["scaled cold"] / median["markdown-exec"], 1.0, each_run("scaled cold", "markdown-exec")),
+        Figure("cold build (mkdocs build --strict, fresh copy)", median["cold build"], "import torch", median["cold build"] / unit, 2.0,
+               each_run("cold build")),
         Figure(f"a fresh interpreter per snippet ({n_site}, once)", fresh, "import torch", fresh / unit),
     ]
     print(f"{n_site} site snippets, {n_scaled} scaled; {WORKERS} CPUs; Python {platform.python_version()}, "
