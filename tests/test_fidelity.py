@@ -95,6 +95,9 @@ def test_twice_with_one_job_runs_one_snippet_at_a_time(tmp_path: Path) -> None:
 
 
 DYNAMO = "import sys\n\nimport torch\n\nprint('torch._dynamo' in sys.modules)\n"
+#: The collector as `python <snippet>` has it: on, its own thresholds, nothing frozen (frozen objects are missing
+#: from gc.get_objects()), whatever the fork servers deferred and froze to import and collect faster.
+COLLECTOR = "import gc\n\nimport torch\n\nprint(gc.isenabled(), gc.get_threshold(), gc.get_freeze_count())\n"
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +107,8 @@ def preloaded(tmp_path_factory: pytest.TempPathFactory) -> Run:
     for name in ("a", "b"):
         project.snippet(f"p/{name}", f"# what its first optim step would import\n{DYNAMO}", "True\n")
     project.snippet("p/plain", DYNAMO, in_a_terminal(DYNAMO))
+    project.snippet("p/collector_preloaded", f"# beside an optimizer\n{COLLECTOR}", in_a_terminal(COLLECTOR))
+    project.snippet("p/collector_plain", COLLECTOR, in_a_terminal(COLLECTOR))
     return project.verify("--jobs", "2", "--no-cache")
 
 
@@ -113,6 +118,13 @@ def test_a_module_several_snippets_need_is_preloaded_for_them_alone(preloaded: R
     assert preloaded.rc == 0, preloaded.stdout + preloaded.stderr
     for name in ("a", "b", "plain"):
         assert preloaded.entry(f"snippets/p/{name}.py").status == Status.PASSED
+
+
+def test_every_fork_server_hands_its_children_the_collector_as_a_terminal_has_it(preloaded: Run) -> None:
+    assert "(700, 10, 10) 0" in in_a_terminal(COLLECTOR)
+    for name in ("collector_preloaded", "collector_plain"):
+        entry = preloaded.entry(f"snippets/p/{name}.py")
+        assert entry.status == Status.PASSED, entry.message
 
 
 def test_jobs_bound_the_snippets_of_every_fork_server_together(tmp_path: Path) -> None:

@@ -168,6 +168,10 @@ def prepare_parent() -> None:
     it can end it).
     """
     torch = import_torch()
+    if "numpy" in sys.modules:
+        # Children seed numpy's global generator, which numpy loads on first use (8 ms a child):
+        # once here, with full collections still deferred, and before a preloading copy is forked.
+        importlib.import_module("numpy.random")
     become_subreaper()
     site_packages()  # found once here, inherited by every child
     # Read before setting it, once (a --serve verifier prepares again for each run): the
@@ -183,28 +187,61 @@ def preload(modules: Iterable[str]) -> None:
     import in a fork server serves every snippet it forks. A module this torch lacks (torch
     1.13 has no ``torch._dynamo``) is simply not preloaded.
     """
-    with _full_collections_deferred():
-        for name in modules:
-            if importlib.util.find_spec(name) is not None:
-                importlib.import_module(name)
+    _defer_full_collections()
+    for name in modules:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
 
 
-@contextlib.contextmanager
-def _full_collections_deferred() -> Generator[None, None, None]:
-    """Run the body with the collector's young generations only, as ``import torch`` is faster that way.
+#: The collector's thresholds as this process had them, while its full collections are deferred.
+_DEFERRED: list[tuple[int, int, int]] = []
+
+
+def _defer_full_collections() -> None:
+    """Run the collector's young generations only until :func:`_collect_before_forking`, as imports are faster that way.
 
     An import creates some 300,000 objects and a full collection traverses all of them, so
     the half dozen the collector would run during ``import torch`` and ``torch._dynamo``
     take ~0.3 s of the ~1.8 s (measured); the young generations still collect the garbage
-    the imports make as they go. :func:`run_jobs` runs the one full collection that is
-    left, before any child is forked. Objects and results are the same either way.
+    the imports make as they go. Deferred until the fork server's one full collection, not
+    just to the end of an import: the imports leave a full collection due, which the next
+    allocations would otherwise run wherever they happen (measured: inside the import of
+    ``numpy.random``, then again before forking). Objects and results are the same either way.
     """
-    thresholds = gc.get_threshold()
-    gc.set_threshold(thresholds[0], thresholds[1], 1 << 30)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
+    if not _DEFERRED:
+        thresholds = gc.get_threshold()
+        _DEFERRED.append(thresholds)
+        gc.set_threshold(thresholds[0], thresholds[1], 1 << 30)
+
+
+def _collect_before_forking() -> None:
+    """The one full collection the deferred imports left, and the collector's own thresholds back.
+
+    Children start with no garbage of ours, and none inherits a full collection due, which
+    would write to every object's page (each then copied for that child alone). Objects that
+    the process this one was forked from froze (:func:`fork_sharing_objects`) are skipped,
+    then thawed: every child sees every object (``gc.get_objects()``), as ``python <snippet>`` does.
+    """
+    gc.collect()
+    gc.unfreeze()
+    if _DEFERRED:
+        gc.set_threshold(*_DEFERRED.pop())
+
+
+def fork_sharing_objects() -> int:
+    """``os.fork()`` for a fork server's copy that imports more (:class:`.server.Preloaded`).
+
+    The copy shares every page with this process, so its one full collection, which writes
+    to each object it traverses, would copy all of them (measured: 0.2 s instead of 0.06 s,
+    every snippet that needs the preloaded modules waiting for it). Frozen across the fork,
+    what both have is left out of the copy's collection (:func:`_collect_before_forking`);
+    this process thaws it at once, and collects it in its own.
+    """
+    gc.freeze()
+    pid = os.fork()
+    if pid != 0:
+        gc.unfreeze()
+    return pid
 
 
 def import_torch() -> types.ModuleType:
@@ -224,8 +261,8 @@ def import_torch() -> types.ModuleType:
     if added:
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     try:
-        with _full_collections_deferred():
-            import torch
+        _defer_full_collections()
+        import torch
     finally:
         if added:
             del os.environ["OMP_WAIT_POLICY"]
@@ -268,10 +305,7 @@ def run_jobs(jobs: list[Job], root: Path, workers: int, remotes: Sequence[Remote
     selector = selectors.DefaultSelector()
     remotes_started = False
     _seed_every_device({SEED + job.attempt for job in jobs})
-    # One full collection, as the imports' own would have done (they were deferred): children
-    # start with no garbage of ours, and none inherits a full collection due, which would
-    # write to every object's page (each then copied for that child alone).
-    gc.collect()
+    _collect_before_forking()
     workdirs = Path(tempfile.mkdtemp(prefix="verify-"))
     started = 0
     handed = False
@@ -648,11 +682,9 @@ def _seed_every_device(seeds: set[int]) -> None:
     ``torch.manual_seed`` queues each accelerator's seeding until it initializes, recording
     the caller's stack as text each time (1-3 ms in a child, most of it pages copied for it).
     Done here, every child inherits the queued seeding, and resets only the CPU generator.
-    The children's own seeding of ``random`` and numpy is cheap once ``numpy.random`` is loaded.
+    The children's own seeding of ``random`` and numpy is cheap once ``numpy.random`` is
+    loaded (:func:`prepare_parent`).
     """
-    if "numpy" in sys.modules:
-        # Children seed numpy's global generator, which numpy loads on first use (8 ms a child): once here.
-        importlib.import_module("numpy.random")
     torch = sys.modules.get("torch")
     _SEEDED.clear()
     if torch is not None and len(seeds) == 1:

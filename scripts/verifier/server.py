@@ -44,7 +44,7 @@ from . import allocator
 from .options import HASH_SEEDS
 from .processes import become_subreaper, die_with_parent
 from .report import Ending
-from .runner import PRIVATE_FDS, Job, Outcome, Remote, import_torch, preload, prepare_parent, run_jobs
+from .runner import PRIVATE_FDS, Job, Outcome, Remote, fork_sharing_objects, import_torch, preload, prepare_parent, run_jobs
 from .snippets import Settings
 
 _BOOT = "import sys; sys.path[0] = sys.argv[1]; from verifier.server import main; main()"
@@ -208,7 +208,7 @@ class Preloaded(_Server):
         parent = os.getpid()
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        pid = fork_sharing_objects()
         if pid == 0:  # pragma: no cover - the server process, which never returns
             try:
                 os.close(read)
