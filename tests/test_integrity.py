@@ -152,16 +152,26 @@ def test_a_new_version_of_an_imported_distribution_reruns(tmp_path: Path) -> Non
     assert f"ran 1 (numpy 1.0.0 → {NUMPY}): snippets/d/np.py" in run.stdout
 
 
-def test_modules_imported_after_the_snippet_removed_others_are_part_of_the_key(tmp_path: Path) -> None:
-    """What a snippet imported is found by counting what is left of the fork server's modules: removing some
-    (and importing one back) must not hide the new ones."""
+#: How a snippet may treat the fork server's modules before it imports its own: what it imports is found after
+#: ``__main__`` (moved to the end of sys.modules) while none was removed, else by counting what is left of them.
+JUGGLES = {
+    "none removed": "",
+    "some removed, one imported back": "del sys.modules['json'], sys.modules['pathlib']\n",
+    "__main__ removed": "del sys.modules['__main__']\n",
+    "__main__ moved, one removed": "sys.modules['__main__'] = sys.modules.pop('__main__')\ndel sys.modules['pathlib']\n",
+}
+
+
+@pytest.mark.parametrize("juggle", JUGGLES.values(), ids=JUGGLES.keys())
+def test_what_a_snippet_imported_is_part_of_the_key_whatever_it_did_to_sys_modules(tmp_path: Path, juggle: str) -> None:
     project = Project(tmp_path)
     project.write("snippets/_shared/helper.py", "VALUE = 3\n")
-    project.snippet("d/juggles", "import sys\nfrom pathlib import Path\n\ndel sys.modules['json'], sys.modules['pathlib']\n"
-                    "sys.path.insert(0, str(Path(__file__).resolve().parents[1]))\n"
+    project.snippet("d/juggles", f"import sys\nfrom pathlib import Path\n\nhere = Path(__file__)\n{juggle}"
+                    "sys.path.insert(0, str(here.resolve().parents[1]))\n"
                     "import yaml  # noqa: E402\nfrom _shared import helper  # noqa: E402\n\nimport json  # noqa: E402\n\n"
                     "print(helper.VALUE, yaml.safe_load('[1]'), json.dumps(1))\n", "3 [1] 1\n")
-    assert project.verify().rc == 0
+    run = project.verify()
+    assert run.rc == 0, run.stdout + run.stderr
     fingerprint = json.loads((project.root / ".verify" / "cache.json").read_text())["snippets/d/juggles.py"]["fingerprint"]
     assert "snippets/_shared/helper.py" in fingerprint["files"]
     assert "pyyaml" in fingerprint["distributions"]

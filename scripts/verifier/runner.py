@@ -470,9 +470,9 @@ def _interpret_exit(outcome: Outcome, wait_status: int, record: bytes) -> None:
 def _start(job: Job, root: Path, running: dict[int, _Running], remotes: Sequence[Remote], workdir: Path) -> _Running:
     out_r, out_w = os.pipe2(os.O_CLOEXEC)
     status_r, status_w = os.pipe2(os.O_CLOEXEC)
-    _snapshot_modules(root)
     # The child's address space is this process's (it is a copy): read here, where reading costs no copied pages.
     limit = _address_space() + job.settings.memory * 1024 * 1024
+    _snapshot_modules(root)  # after whatever this process imported for the fork (the first read above loads a codec)
     sys.stdout.flush()
     sys.stderr.flush()
     started = time.monotonic()
@@ -565,6 +565,8 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path, paren
     main = types.ModuleType("__main__")
     main.__file__ = str(job.path)
     main.__dict__["__builtins__"] = __builtins__
+    # Moved to the end of sys.modules, so what the snippet imports comes after it (:func:`_new_modules`).
+    del sys.modules["__main__"]
     sys.modules["__main__"] = main
     sys.argv = [str(job.path)]
     sys.path[0] = str(job.path.parent)
@@ -723,10 +725,22 @@ def _snapshot_modules(root: Path) -> None:
 def _new_modules() -> list[str]:  # pragma: no cover - runs in the child
     """The names in ``sys.modules`` that the fork server did not have, newest first.
 
-    How many there are is the count now less the fork server's names still present; a dict
-    keeps insertion order, so they are found from the end without reading the others.
+    A dict keeps insertion order, and the child moved ``__main__`` to the end before its
+    snippet ran: what was imported since lies after it, found from the end without reading
+    the fork server's names (each read would take a reference, a write, and copy its page).
+    That holds while none of those names was removed, as the count then shows (the fork
+    server's, plus those after ``__main__``). Otherwise (or if ``__main__`` itself was taken
+    out) the names still present are counted, each looked up by a copy, and the rest found
+    from the end. Either way a name the fork server had, removed and imported again, is not new.
     """
     modules = sys.modules
+    after_main: list[str] = []
+    for name in reversed(modules):
+        if name == "__main__":
+            break
+        after_main.append(name)
+    if len(modules) == len(_MODULES.ordered) + len(after_main):
+        return [name for name in after_main if name not in _MODULES.names]
     # In the fork server's order, so the originals are read roughly in the order they lie in memory.
     added = len(modules) - sum(map(modules.__contains__, _MODULES.ordered))
     new: list[str] = []
