@@ -214,6 +214,20 @@ def _defer_full_collections() -> None:
         gc.set_threshold(thresholds[0], thresholds[1], 1 << 30)
 
 
+def _clear_exit_handlers() -> None:
+    """Drop this fork server's ``atexit`` handlers and multiprocessing finalizers, which no snippet may run.
+
+    They are torch's own cleanup (~30 ms, printing nothing) and multiprocessing's exit
+    handling (which a child runs itself, last, as the interpreter would). A fork server never
+    runs them either: every one ends with ``os._exit``. Dropped here, once, rather than in each
+    child, where releasing them wrote to their pages (copied for that child alone).
+    """
+    atexit._clear()
+    multiprocessing_util = sys.modules.get("multiprocessing.util")
+    if multiprocessing_util is not None:
+        multiprocessing_util._finalizer_registry.clear()
+
+
 def _collect_before_forking() -> None:
     """The one full collection the deferred imports left, and the collector's own thresholds back.
 
@@ -305,6 +319,7 @@ def run_jobs(jobs: list[Job], root: Path, workers: int, remotes: Sequence[Remote
     selector = selectors.DefaultSelector()
     remotes_started = False
     _seed_every_device({SEED + job.attempt for job in jobs})
+    _clear_exit_handlers()
     _collect_before_forking()
     workdirs = Path(tempfile.mkdtemp(prefix="verify-"))
     started = 0
@@ -554,13 +569,13 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path, paren
             torch.manual_seed(seed)
         torch.set_num_threads(threads_for(job.attempt))
 
-    # Inherited atexit handlers are torch's own cleanup (~30 ms per child, printing
-    # nothing) and multiprocessing's (run below, last, as its registration was first);
-    # only handlers the snippet registers run from atexit, as a terminal would show them.
-    # Likewise multiprocessing finalizers the fork server registered are not the snippet's.
-    atexit._clear()
-    if "multiprocessing.util" in sys.modules:
-        sys.modules["multiprocessing.util"]._finalizer_registry.clear()
+    # Only handlers the snippet registers run from atexit, as a terminal would show them: the
+    # fork server cleared its own (_clear_exit_handlers), unless it registered some since.
+    if atexit._ncallbacks():
+        atexit._clear()
+    multiprocessing_util = sys.modules.get("multiprocessing.util")
+    if multiprocessing_util is not None and multiprocessing_util._finalizer_registry:
+        multiprocessing_util._finalizer_registry.clear()
     opened, wrote = _watch_files(str(root))
     main = types.ModuleType("__main__")
     main.__file__ = str(job.path)
