@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import timed
+from timing import environment, timed
 from verifier.project import SITE_PARTS, copy_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ def main() -> int:
             for engine, command in COMMANDS.items():
                 site = str(Path(tmp) / f"site-{engine}-{run}")
                 times[engine].append(timed([part.format(site=site) for part in command], project,
-                                           {**os.environ, "NO_MKDOCS_2_WARNING": "1"}))
+                                           environment()))
     unit = statistics.median(times["mkdocs"])
     print(f"median of {args.runs} interleaved builds each, warm verifier cache, {os.cpu_count()} CPUs")
     for engine, seconds in times.items():

@@ -51,6 +51,10 @@ KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("other syscalls", ("entry_SYSCALL_64",)),
 )
 COLUMNS = (*(kind for kind, _ in KINDS), "user")
+#: What a sample is attributed to, in the order printed (and the snippets' processes, counted, between them).
+SUPERVISOR, PRELOADING = "supervisor (verify.py)", "preloading fork server"
+IMPORTING, FORKING = "verifier: imports, before its first fork", "verifier: fork server, after it"
+IDLE, ELSE = "idle CPUs", "anything else"
 _SAMPLE = re.compile(r"^\s*\S.*?\s(\d+)/(\d+)\s+\[\d+\]\s+([\d.]+):")
 _FORK = re.compile(r"PERF_RECORD_FORK\((\d+):\d+\):\((\d+):\d+\)")
 
@@ -147,28 +151,17 @@ def main() -> int:
 
     verifier = busiest(descendants_of(supervisor, parents), parents)
     if verifier is None:
-        sys.exit("perf saw no process of the run fork: was it allowed to sample every CPU?")
+        sys.exit("perf saw no fork server in the run: was it allowed to sample every CPU?")
     preloading = busiest({pid for pid, parent in parents.items() if parent == verifier}, parents)
     snippet_processes = descendants_of(verifier, parents) - {verifier, preloading}
     first_fork = min((time_ for pid, time_, _ in found if pid in snippet_processes), default=float("inf"))
-
-    roles = ("supervisor (verify.py)", "verifier: imports, before its first fork", "verifier: fork server, after it",
-             "preloading fork server", f"snippet processes ({len(snippet_processes)})", "idle CPUs", "anything else")
-    tallies = {role: Tally() for role in roles}
+    snippets = f"snippet processes ({len(snippet_processes)})"
+    roles: dict[int | None, str] = {supervisor: SUPERVISOR, preloading: PRELOADING, 0: IDLE,
+                                    **dict.fromkeys(snippet_processes, snippets)}
+    tallies = {role: Tally() for role in (SUPERVISOR, IMPORTING, FORKING, PRELOADING, snippets, IDLE, ELSE)}
     for pid, time_, stack in found:
-        if pid == supervisor:
-            role = roles[0]
-        elif pid == verifier:
-            role = roles[1] if time_ < first_fork else roles[2]
-        elif pid == preloading:
-            role = roles[3]
-        elif pid in snippet_processes:
-            role = roles[4]
-        elif pid == 0:
-            role = roles[5]
-        else:
-            role = roles[6]
-        tallies[role].samples["user" if role == roles[5] else kind_of(stack)] += 1
+        role = (IMPORTING if time_ < first_fork else FORKING) if pid == verifier else roles.get(pid, ELSE)
+        tallies[role].samples["user" if role == IDLE else kind_of(stack)] += 1
 
     cpus = os.cpu_count() or 1
     print(f"cold verify of {count} snippets: {wall:.2f} s wall on {cpus} CPUs ({wall * cpus:.2f} CPU s); "
@@ -177,7 +170,7 @@ def main() -> int:
     for role, tally in tallies.items():
         if not tally.samples:
             continue
-        shares = "  ".join(f"{tally.seconds(column) / tally.seconds():>13.0%} " if role != roles[5] else f"{'':>14}"
+        shares = "  ".join(f"{tally.seconds(column) / tally.seconds():>13.0%} " if role != IDLE else f"{'':>14}"
                            for column in COLUMNS)
         print(f"{role:44} {tally.seconds():6.2f} {tally.seconds() * 1000 / count:10.2f}  {shares}")
     return 0

@@ -30,7 +30,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from timing import timed
+from timing import environment, timed
 from verifier.project import SITE_PARTS, copy_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +93,7 @@ def main() -> int:
         url = f"http://127.0.0.1:{port}/{POST}"
         serve = subprocess.Popen(["mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=project,
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                                 env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+                                 env=environment())
         log = Log(serve)
         try:
             wait_for(url, "nn.Buffer exists", 300)

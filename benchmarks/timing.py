@@ -1,12 +1,18 @@
-"""How every benchmark here times a command: one whole process, wall clock."""
+"""How every benchmark here runs and times a command: one whole process, wall clock, in one environment."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """This process's environment with ``extra``, and without MkDocs' end-of-life banner (``NO_MKDOCS_2_WARNING``)."""
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", **extra}
 
 
 def timed(command: list[str], cwd: Path | None = None, env: Mapping[str, str] | None = None,

@@ -145,7 +145,7 @@ class Figure:
 
 def env_for(project: Path) -> dict[str, str]:
     """The environment every timed command gets: the project's own code first, no MkDocs 2 banner."""
-    return {**os.environ, "PYTHONPATH": str(project / "scripts"), "NO_MKDOCS_2_WARNING": "1"}
+    return timing.environment(PYTHONPATH=str(project / "scripts"))
 
 
 def timed(command: list[str], cwd: Path, must_pass: bool = True) -> float:

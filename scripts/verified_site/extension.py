@@ -39,6 +39,7 @@ from pymdownx.snippets import SnippetPreprocessor
 
 from verifier import drift_results
 from verifier.report import Entry, Report, ReportError, load, mismatch
+from verifier.watch import Stamp, stamp_of
 
 from . import drift_page, engines, fences, pages
 from .text import DEFAULT_LANGUAGE, Text, text_for
@@ -302,12 +303,14 @@ def _read_once(read: Callable[[Path], _T], arg: Path, file: Path) -> _T:
     """``read(arg)``, run once per version of ``file`` (its inode, modification time and size):
     every page of a build shares what it read, and a changed file (``mkdocs serve``) is read
     again. ``OSError`` when ``file`` cannot be examined (absent)."""
-    stat = file.stat()
-    return cast(_T, _read_at(read, arg, file.resolve(), (stat.st_ino, stat.st_mtime_ns, stat.st_size)))
+    version = stamp_of(file)
+    if version is None:
+        raise FileNotFoundError(file)
+    return cast(_T, _read_at(read, arg, file.resolve(), version))
 
 
 @functools.lru_cache(maxsize=16)
-def _read_at(read: Callable[[Path], object], arg: Path, file: Path, version: tuple[int, int, int]) -> object:
+def _read_at(read: Callable[[Path], object], arg: Path, file: Path, version: Stamp) -> object:
     return read(arg)
 
 

@@ -215,16 +215,20 @@ def _defer_full_collections() -> None:
 
 
 def _clear_exit_handlers() -> None:
-    """Drop this fork server's ``atexit`` handlers and multiprocessing finalizers, which no snippet may run.
+    """Drop the ``atexit`` handlers and multiprocessing finalizers this process has, which no snippet may run.
 
-    They are torch's own cleanup (~30 ms, printing nothing) and multiprocessing's exit
-    handling (which a child runs itself, last, as the interpreter would). A fork server never
-    runs them either: every one ends with ``os._exit``. Dropped here, once, rather than in each
-    child, where releasing them wrote to their pages (copied for that child alone).
+    A fork server's are torch's own cleanup (~30 ms, printing nothing) and multiprocessing's
+    exit handling (which a child runs itself, last, as the interpreter would); it never runs
+    them either: every fork server ends with ``os._exit``. It drops them once per run, so a
+    child finds none (releasing them in each child wrote to their pages, copied for that
+    child alone) and drops only what was registered since: only handlers the snippet
+    registers run from atexit, as a terminal would show them. Nothing is touched when there
+    is nothing to drop.
     """
-    atexit._clear()
+    if atexit._ncallbacks():
+        atexit._clear()
     multiprocessing_util = sys.modules.get("multiprocessing.util")
-    if multiprocessing_util is not None:
+    if multiprocessing_util is not None and multiprocessing_util._finalizer_registry:
         multiprocessing_util._finalizer_registry.clear()
 
 
@@ -569,13 +573,7 @@ def _child(job: Job, root: Path, out_w: int, status_w: int, workdir: Path, paren
             torch.manual_seed(seed)
         torch.set_num_threads(threads_for(job.attempt))
 
-    # Only handlers the snippet registers run from atexit, as a terminal would show them: the
-    # fork server cleared its own (_clear_exit_handlers), unless it registered some since.
-    if atexit._ncallbacks():
-        atexit._clear()
-    multiprocessing_util = sys.modules.get("multiprocessing.util")
-    if multiprocessing_util is not None and multiprocessing_util._finalizer_registry:
-        multiprocessing_util._finalizer_registry.clear()
+    _clear_exit_handlers()
     opened, wrote = _watch_files(str(root))
     main = types.ModuleType("__main__")
     main.__file__ = str(job.path)

@@ -31,6 +31,7 @@ from . import allocator
 from .report import verifier_digest
 from .runner import installed_modules, prepare_parent
 from .supervise import SUPERVISOR_ENV
+from .watch import Stamp, stamp_of
 
 #: The line that ends each run's output: ``verify.py --serve: exit status N``.
 DONE = "verify.py --serve: exit status "
@@ -41,13 +42,13 @@ PENDING = "--serve-pending"
 def serve(root: Path, args: argparse.Namespace, verify: Callable[[Path, argparse.Namespace], int]) -> int:
     """Run ``verify`` once per line of standard input until it ends; 0 at the end of input."""
     started_with = restart_key()
-    imported: dict[str, tuple[int, int] | None] = {}
+    imported: dict[str, Stamp | None] = {}
     pending = bool(args.serve_pending)
     while True:
         if not pending:
             if not sys.stdin.readline():
                 return 0
-            if restart_key() != started_with or any(_stamp(file) != stamp for file, stamp in imported.items()):
+            if restart_key() != started_with or any(stamp_of(file) != stamp for file, stamp in imported.items()):
                 _restart()
         pending = False
         status = verify(root, args)
@@ -57,24 +58,15 @@ def serve(root: Path, args: argparse.Namespace, verify: Callable[[Path, argparse
         # runs, so the first edit does not wait for it.
         prepare_parent()
         for file in installed_modules(root).values():
-            imported.setdefault(file, _stamp(file))  # as it was when imported (an upgrade rewrites it)
+            imported.setdefault(file, stamp_of(file))  # as it was when imported (an upgrade rewrites it)
 
 
 def restart_key() -> tuple[object, ...]:
     """What a warm verifier must not outlive besides the packages it imported: the Python
     executable, and the verifier's own source (``scripts/verify.py`` included)."""
-    executable = os.stat(os.path.realpath(sys.executable))
     script = Path(sys.argv[0]).resolve()
     script_digest = hashlib.sha256(script.read_bytes()).hexdigest() if script.is_file() else ""
-    return (executable.st_ino, executable.st_mtime_ns, executable.st_size), verifier_digest(), script_digest
-
-
-def _stamp(file: str) -> tuple[int, int] | None:
-    try:
-        stat = os.stat(file)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
+    return stamp_of(os.path.realpath(sys.executable)), verifier_digest(), script_digest
 
 
 def _restart() -> None:
